@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+
+import {Rollup} from "../../contracts/L1/Rollup.sol";
+import {Bridge} from "../../contracts/L1/Bridge.sol";
+import {DemoToken} from "../../contracts/mocks/DemoToken.sol";
+import {StatePreimage, Batch} from "../../contracts/libraries/Types.sol";
+import {MerkleBuilder} from "./MerkleBuilder.sol";
+
+/// @title BaseTest
+/// @notice Deploys Rollup + Bridge as the deploy script does (Rollup first, naming the Bridge's predicted
+///         address) and offers helpers to commit and finalize batches and to build realistic records.
+abstract contract BaseTest is Test {
+    uint64 internal constant WINDOW = 1 days;
+    uint256 internal constant BOND = 0.1 ether;
+    bytes32 internal constant TRACE_ROOT = keccak256("trace");
+
+    address internal sequencer = makeAddr("sequencer");
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+
+    Rollup internal rollup;
+    Bridge internal bridge;
+    DemoToken internal token;
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        rollup = new Rollup(predicted, sequencer, WINDOW, BOND);
+        bridge = new Bridge(address(rollup));
+        token = new DemoToken("Demo", "DEMO");
+        vm.deal(sequencer, 1_000 ether);
+        vm.deal(alice, 1_000 ether);
+        vm.deal(bob, 1_000 ether);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // States and batches
+    // ----------------------------------------------------------------------------------------------------
+
+    function _emptyRoot() internal pure returns (bytes32) {
+        return MerkleBuilder.z(32);
+    }
+
+    /// @dev A post-state with an empty account tree, the given withdrawal tree root and counters.
+    function _post(bytes32 withdrawalsRoot, uint64 consumed, uint64 withdrawalCount)
+        internal
+        pure
+        returns (StatePreimage memory)
+    {
+        return StatePreimage({
+            accountsRoot: MerkleBuilder.z(32),
+            withdrawalsRoot: withdrawalsRoot,
+            nextAccountIndex: 0,
+            msgsConsumed: consumed,
+            withdrawalCount: withdrawalCount
+        });
+    }
+
+    /// @dev Commits a batch on the tip as the sequencer, calling directly (origin = sender).
+    function _commit(bytes memory header, bytes memory records, StatePreimage memory post) internal returns (uint64) {
+        uint64 parent = rollup.tip();
+        vm.prank(sequencer, sequencer);
+        return rollup.commitBatch{value: BOND}(parent, header, records, post, TRACE_ROOT);
+    }
+
+    /// @dev Commits a batch of `n` realistic transfer records consuming no messages.
+    function _commitRecords(uint256 n) internal returns (uint64) {
+        uint64 consumed = rollup.batch(rollup.tip()).msgsAfter;
+        return _commit("", _records(n, n), _post(_emptyRoot(), consumed, 0));
+    }
+
+    /// @dev Warps past batch `index`'s window and finalizes it.
+    function _finalize(uint64 index) internal {
+        Batch memory b = rollup.batch(index);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < b.commitTime + WINDOW) vm.warp(b.commitTime + WINDOW);
+        rollup.finalizeBatch(index);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // Records
+    // ----------------------------------------------------------------------------------------------------
+
+    /// @dev A transfer record with realistic content: small account indices, amounts of a few ether, a
+    ///      fee, and a random-looking nonzero signature.
+    function _transferRecord(uint256 seed) internal pure returns (bytes memory) {
+        bytes32 h = keccak256(abi.encode("record", seed));
+        bytes32 r = keccak256(abi.encode(h, 1));
+        bytes32 s = keccak256(abi.encode(h, 2)) >> 1; // below n/2 like a real low-s signature
+        return abi.encodePacked(
+            uint8(1),
+            uint32(uint256(h) % 100_000),
+            uint32(uint256(h >> 32) % 100_000),
+            uint32(uint256(h >> 64) % 4),
+            uint128(uint256(h >> 96) % 10 ether),
+            uint128(uint256(h >> 160) % 1e15),
+            uint32(uint256(h >> 224) % 1000),
+            r,
+            s,
+            uint8(27 + (uint256(h) & 1)),
+            bytes14(0)
+        );
+    }
+
+    /// @dev `n` realistic transfer records.
+    function _records(uint256 n, uint256 seed) internal pure returns (bytes memory out) {
+        out = new bytes(n * 128);
+        for (uint256 i; i < n; ++i) {
+            bytes memory rec = _transferRecord(seed * 1_000_003 + i);
+            assembly ("memory-safe") {
+                mcopy(add(add(out, 0x20), mul(i, 128)), add(rec, 0x20), 128)
+            }
+        }
+    }
+}
