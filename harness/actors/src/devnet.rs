@@ -1,0 +1,104 @@
+//! A local devnet: an L1 node, the suite deployed on it, a demo ERC20, a
+//! sequencer and funded users. Scenarios and end-to-end tests start here.
+
+use alloy::primitives::{Address, U256};
+use bulwark_chain::{
+    ChainError, DeployParams, Deployment,
+    bindings::DemoToken,
+    deploy, deploy_demo_token,
+    node::{L1Kind, L1Node, dev_signer},
+    send,
+};
+use bulwark_engine::Header;
+
+use crate::{sequencer::Sequencer, user::User, wallet::L1Account};
+
+/// Dev key of the deployer; the sequencer and users take the next ones.
+const DEPLOYER_KEY: usize = 0;
+const SEQUENCER_KEY: usize = 1;
+const FIRST_USER_KEY: usize = 2;
+
+/// Settings of a devnet.
+#[derive(Clone, Debug)]
+pub struct DevnetConfig {
+    /// Which L1 client to start.
+    pub l1: L1Kind,
+    /// Challenge window in seconds.
+    pub window: u64,
+    /// Commit bond in wei.
+    pub bond: u128,
+    /// Users to fund, by name (at most 8: the dev keys after deployer and sequencer).
+    pub users: Vec<String>,
+    /// Demo tokens each user gets minted on L1.
+    pub token_mint: u128,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        Self {
+            l1: L1Kind::Anvil,
+            window: 3_600,
+            bond: 10u128.pow(17),
+            users: ["alice", "bob", "carol"].map(String::from).to_vec(),
+            token_mint: 1_000 * 10u128.pow(18),
+        }
+    }
+}
+
+/// A running devnet.
+pub struct Devnet {
+    /// The L1 node (stopped on drop).
+    pub node: L1Node,
+    /// Contract addresses and parameters.
+    pub deployment: Deployment,
+    /// The deployer (owns the demo token).
+    pub deployer: L1Account,
+    /// The sequencer.
+    pub sequencer: Sequencer,
+    /// The demo ERC20 on L1.
+    pub token: Address,
+    /// Funded users, in the config's order.
+    pub users: Vec<User>,
+}
+
+impl Devnet {
+    /// Starts the node, deploys, funds users with the demo token.
+    pub async fn start(config: &DevnetConfig) -> Result<Self, ChainError> {
+        if config.users.len() > 8 {
+            return Err(ChainError::NoDevKey(FIRST_USER_KEY + config.users.len() - 1));
+        }
+        let node = L1Node::start(config.l1).await?;
+        let endpoint = node.endpoint();
+        let deployer = L1Account::connect(&endpoint, dev_signer(DEPLOYER_KEY)?)?;
+        let sequencer_account = L1Account::connect(&endpoint, dev_signer(SEQUENCER_KEY)?)?;
+        let params = DeployParams {
+            sequencer: sequencer_account.address(),
+            window: config.window,
+            bond: U256::from(config.bond),
+        };
+        let deployment = deploy(&deployer.provider, deployer.address(), params).await?;
+        let token = deploy_demo_token(&deployer.provider, "Bulwark Demo Token", "BDT").await?;
+
+        let mut users = Vec::with_capacity(config.users.len());
+        let erc20 = DemoToken::new(token, &deployer.provider);
+        for (i, name) in config.users.iter().enumerate() {
+            let account = L1Account::connect(&endpoint, dev_signer(FIRST_USER_KEY + i)?)?;
+            send(erc20.mint(account.address(), U256::from(config.token_mint)), "mint").await?;
+            users.push(User::new(name.clone(), account));
+        }
+        let sequencer = Sequencer::new(sequencer_account, deployment.clone(), Header::default());
+        Ok(Self { node, deployment, deployer, sequencer, token, users })
+    }
+
+    /// The sequencer's L1 account (it also holds an L2 account for fees).
+    pub fn sequencer_account(&self) -> &L1Account {
+        self.sequencer.account()
+    }
+
+    /// Moves L1 time past the challenge window.
+    pub async fn pass_window(&self) -> Result<u64, ChainError> {
+        let seconds = self.deployment.params.window + 1;
+        bulwark_chain::node::advance_time(&self.deployer.provider, seconds).await?;
+        Ok(seconds)
+    }
+}

@@ -1,0 +1,11 @@
+//! Bulwark's actors — users, the sequencer, exits — and the scenarios that
+//! drive them against a devnet, with a transcript of everything they did.
+
+pub mod devnet;
+pub mod exit;
+pub mod scenario;
+pub mod sequencer;
+pub mod transcript;
+pub mod typed_data;
+pub mod user;
+pub mod wallet;

@@ -1,0 +1,380 @@
+//! The happy path, end to end: users deposit ETH and an ERC20 on L1, transact
+//! on L2 (with invalid transactions among them, each skipped and reported),
+//! the sequencer commits batches, they finalize, users withdraw with proofs
+//! from a state rebuilt from L1 alone, and every L1 balance change is checked
+//! against the L2 state.
+
+use std::collections::BTreeMap;
+
+use alloy::primitives::{Address, U256};
+use bulwark_chain::{ChainError, bindings::Rollup, bindings::describe, send};
+use bulwark_engine::{
+    AccountIndex, Header, NEW_ACCOUNT, Outcome, RecordBytes, SignedTransfer, TokenId, Transfer, Withdraw,
+};
+
+use super::ScenarioError;
+use crate::{
+    devnet::{Devnet, DevnetConfig},
+    exit::{bridge_holdings, final_state, finalize_withdrawal},
+    sequencer::CommitReport,
+    transcript::{Event, Transcript, signed_units},
+    user::{User, account_of},
+};
+
+const ETH: u128 = 10u128.pow(18);
+const MILLI: u128 = ETH / 1_000;
+
+/// Gas figures measured from receipts along the way.
+#[derive(Clone, Debug, Default)]
+pub struct GasFigures {
+    /// A `depositETH`.
+    pub deposit_eth: u64,
+    /// A `depositERC20` (the token's first deposit registers it).
+    pub deposit_erc20_first: u64,
+    /// A later `depositERC20` of a registered token.
+    pub deposit_erc20: u64,
+    /// Each commit: (records, messages, gas).
+    pub commits: Vec<(usize, u64, u64)>,
+    /// A `finalizeBatch`.
+    pub finalize_batch: u64,
+    /// A `finalizeWithdrawal` of ETH.
+    pub withdraw_eth: u64,
+    /// A `finalizeWithdrawal` of an ERC20.
+    pub withdraw_erc20: u64,
+    /// Skipped steps seen while committing (kept beside the gas they cost).
+    skipped: Vec<(u64, usize, Outcome)>,
+}
+
+/// What the scenario leaves behind for callers to assert on.
+#[derive(Debug)]
+pub struct Outcomes {
+    /// Steps skipped, with their outcomes, over all batches: (batch, step, outcome).
+    pub skipped: Vec<(u64, usize, Outcome)>,
+    /// Batches committed.
+    pub batches: u64,
+    /// Withdrawals paid on L1: (index, recipient, token, amount).
+    pub payouts: Vec<(u32, Address, u32, u128)>,
+    /// Gas figures.
+    pub gas: GasFigures,
+    /// Checks that failed (empty on success).
+    pub failed_checks: Vec<String>,
+}
+
+/// Runs the happy path on a fresh devnet, recording into `transcript`.
+pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<Outcomes, ScenarioError> {
+    transcript.push(Event::Stage(format!("Deploying to {}", config.l1)));
+    let mut devnet = Devnet::start(config).await?;
+    let d = devnet.deployment.clone();
+    transcript.push(Event::Deployed {
+        l1: config.l1.to_string(),
+        rollup: d.rollup,
+        bridge: d.bridge,
+        chain_id: d.chain_id,
+        window: d.params.window,
+        bond: config.bond,
+    });
+    let [alice, bob, carol] = match devnet.users.as_slice() {
+        [a, b, c, ..] => [a.clone(), b.clone(), c.clone()],
+        _ => return Err(ScenarioError::Setup("the happy path needs three users".into())),
+    };
+    let mut gas = GasFigures::default();
+    let symbols: BTreeMap<u32, &str> = [(0, "ETH"), (1, "BDT")].into();
+    let symbol = |t: u32| symbols.get(&t).copied().unwrap_or("?");
+
+    // --- L1 deposits -------------------------------------------------------
+    transcript.push(Event::Stage("Deposits on L1".into()));
+    let sequencer_user = User::new("sequencer", devnet.sequencer_account().clone());
+    let deposits: Vec<(&User, u32, u128)> = vec![
+        (&sequencer_user, 0, MILLI),
+        (&alice, 0, 5 * ETH),
+        (&bob, 0, 2 * ETH),
+        (&carol, 0, ETH),
+        (&alice, 1, 300 * ETH),
+        (&bob, 1, 200 * ETH),
+        (&carol, 1, 50 * ETH),
+    ];
+    for (user, token, amount) in deposits {
+        let deposit = if token == 0 {
+            let dep = user.deposit_eth(&d, amount, NEW_ACCOUNT).await?;
+            gas.deposit_eth = dep.sent.gas_used;
+            dep
+        } else {
+            let dep = user.deposit_erc20(&d, devnet.token, amount, NEW_ACCOUNT).await?;
+            if gas.deposit_erc20_first == 0 {
+                gas.deposit_erc20_first = dep.sent.gas_used;
+            } else {
+                gas.deposit_erc20 = dep.sent.gas_used;
+            }
+            dep
+        };
+        transcript.push(Event::Deposited {
+            user: user.name.clone(),
+            symbol: symbol(token).into(),
+            amount,
+            target: "a new account".into(),
+            message: deposit.message.index,
+            gas: deposit.sent.gas_used,
+        });
+    }
+
+    // --- Batch 1: the deposits become accounts -----------------------------
+    transcript.push(Event::Stage("Batch 1: the sequencer consumes the deposits".into()));
+    let report = devnet.sequencer.commit(Vec::new()).await?;
+    record_commit(transcript, &mut gas, &report);
+
+    let state = devnet.sequencer.state().clone();
+    let acct = |user: &User, token: u32| -> Result<AccountIndex, ScenarioError> {
+        account_of(&state, user.address(), TokenId(token))
+            .ok_or_else(|| ScenarioError::Setup(format!("{} has no account for token {token}", user.name)))
+    };
+    let seq_eth = acct(&sequencer_user, 0)?;
+    let (alice_eth, bob_eth, carol_eth) = (acct(&alice, 0)?, acct(&bob, 0)?, acct(&carol, 0)?);
+    let (bob_bdt, carol_bdt) = (acct(&bob, 1)?, acct(&carol, 1)?);
+    // ETH fees go to the sequencer's account; no recipient is named for BDT,
+    // so BDT transfers are free whatever fee they state.
+    devnet.sequencer.set_header(Header::new(vec![(TokenId::ETH, seq_eth)]).map_err(|e| ScenarioError::Setup(e.to_string()))?);
+
+    // --- Batch 2: transfers, valid and invalid ------------------------------
+    transcript.push(Event::Stage("Batch 2: L2 transfers, some of them invalid".into()));
+    let carol_topup = carol.deposit_erc20(&d, devnet.token, 25 * ETH, u64::from(carol_bdt.0)).await?;
+    gas.deposit_erc20 = carol_topup.sent.gas_used;
+    transcript.push(Event::Deposited {
+        user: carol.name.clone(),
+        symbol: "BDT".into(),
+        amount: 25 * ETH,
+        target: format!("her account {carol_bdt}"),
+        message: carol_topup.message.index,
+        gas: carol_topup.sent.gas_used,
+    });
+
+    let mut records = Vec::new();
+    let t1 = alice
+        .sign_transfer(&d, Transfer { from: alice_eth, to: bob_eth, token: TokenId::ETH, amount: ETH, fee: MILLI, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &alice, "1 ETH to bob (fee 0.001 ETH)", t1.encode());
+    let t2 = bob
+        .sign_transfer(&d, Transfer { from: bob_bdt, to: carol_bdt, token: TokenId(1), amount: 50 * ETH, fee: 0, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &bob, "50 BDT to carol", t2.encode());
+    let t3 = carol
+        .sign_transfer(&d, Transfer { from: carol_eth, to: alice_eth, token: TokenId::ETH, amount: ETH / 4, fee: MILLI, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &carol, "0.25 ETH to alice (fee 0.001 ETH)", t3.encode());
+    // bob signs a transfer out of carol's account: signature by the wrong key.
+    let forged = bob
+        .sign_transfer(&d, Transfer { from: carol_eth, to: bob_eth, token: TokenId::ETH, amount: ETH / 2, fee: 0, nonce: 1 })
+        .await?;
+    submit(transcript, &mut records, &bob, "a transfer out of carol's account, signed with bob's key", forged.encode());
+    // alice's second transfer, with its signature malleated to the high-s twin.
+    let t4 = alice
+        .sign_transfer(&d, Transfer { from: alice_eth, to: carol_eth, token: TokenId::ETH, amount: ETH / 10, fee: 0, nonce: 1 })
+        .await?;
+    submit(transcript, &mut records, &alice, "0.1 ETH to carol, signature malleated to high s", high_s(t4).encode());
+    let overdraft = bob
+        .sign_transfer(&d, Transfer { from: bob_eth, to: alice_eth, token: TokenId::ETH, amount: 100 * ETH, fee: 0, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &bob, "100 ETH to alice (he has 3)", overdraft.encode());
+    submit(transcript, &mut records, &alice, "her first transfer again (a replay, stale nonce)", t1.encode());
+    let mut malformed = [0u8; 128];
+    malformed[0] = 0x07;
+    malformed[1..9].copy_from_slice(b"garbage!");
+    transcript.push(Event::Submitted { user: "mallory".into(), what: "a malformed record (kind 0x07)".into() });
+    records.push(malformed);
+    let report = devnet.sequencer.commit(records).await?;
+    record_commit(transcript, &mut gas, &report);
+
+    // --- Batch 3: withdrawals ----------------------------------------------
+    transcript.push(Event::Stage("Batch 3: withdrawals to L1".into()));
+    let mut records = Vec::new();
+    let w1 = alice
+        .sign_withdraw(&d, Withdraw { from: alice_eth, recipient: alice.address(), amount: 2 * ETH, fee: MILLI, nonce: 1 })
+        .await?;
+    submit(transcript, &mut records, &alice, "withdraw 2 ETH to L1 (fee 0.001 ETH)", w1.encode());
+    let w2 = bob
+        .sign_withdraw(&d, Withdraw { from: bob_bdt, recipient: bob.address(), amount: 100 * ETH, fee: 0, nonce: 1 })
+        .await?;
+    submit(transcript, &mut records, &bob, "withdraw 100 BDT to L1", w2.encode());
+    let w3 = carol
+        .sign_withdraw(&d, Withdraw { from: carol_bdt, recipient: carol.address(), amount: 75 * ETH, fee: 0, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &carol, "withdraw 75 BDT to L1", w3.encode());
+    let w4 = bob
+        .sign_withdraw(&d, Withdraw { from: bob_eth, recipient: bob.address(), amount: ETH, fee: MILLI, nonce: 0 })
+        .await?;
+    submit(transcript, &mut records, &bob, "withdraw 1 ETH to L1 (fee 0.001 ETH)", w4.encode());
+    let report = devnet.sequencer.commit(records).await?;
+    record_commit(transcript, &mut gas, &report);
+    let batches = report.batch;
+
+    // --- Finality ------------------------------------------------------------
+    transcript.push(Event::Stage("Challenge window".into()));
+    let seconds = devnet.pass_window().await?;
+    transcript.push(Event::TimeTravel { seconds });
+    let rollup = Rollup::new(d.rollup, &devnet.deployer.provider);
+    for batch in 1..=batches {
+        let sent = send(rollup.finalizeBatch(batch), "finalizeBatch").await?;
+        gas.finalize_batch = sent.gas_used;
+        transcript.push(Event::Finalized { batch, gas: sent.gas_used });
+    }
+
+    // --- Rebuild from L1 and withdraw ----------------------------------------
+    transcript.push(Event::Stage("Withdrawals on L1, proven from a state rebuilt from L1".into()));
+    let view = final_state(&alice.l1, &d).await?;
+    let matches = view.state.root() == devnet.sequencer.state().root();
+    transcript.push(Event::Rebuilt {
+        batches: view.batch as usize,
+        messages: view.messages,
+        root: view.state.root(),
+        matches_sequencer: matches,
+    });
+    let committed_root =
+        rollup.stateRoot(view.batch).call().await.map_err(|e| ChainError::contract("stateRoot", describe(&e)))?;
+    transcript.push(Event::Check {
+        what: format!("rebuilt root equals the Rollup's state root of batch {}", view.batch),
+        ok: committed_root == view.state.root(),
+    });
+
+    let by_address: BTreeMap<Address, &User> =
+        [&alice, &bob, &carol, &sequencer_user].into_iter().map(|u| (u.address(), u)).collect();
+    let mut payouts = Vec::new();
+    let withdrawals: Vec<_> = view.state.withdrawals().cloned().collect();
+    for leaf in &withdrawals {
+        let user = by_address
+            .get(&leaf.recipient)
+            .ok_or_else(|| ScenarioError::Setup(format!("withdrawal to unknown {}", leaf.recipient)))?;
+        let token_address = (leaf.token.0 != 0).then_some(devnet.token);
+        let before = l1_balance(user, token_address).await?;
+        let sent = finalize_withdrawal(&user.l1, &d, &view, leaf.index).await?;
+        let after = l1_balance(user, token_address).await?;
+        let gas_cost = if leaf.token.0 == 0 { U256::from(sent.gas_used) * U256::from(sent.receipt.effective_gas_price) } else { U256::ZERO };
+        if leaf.token.0 == 0 {
+            gas.withdraw_eth = sent.gas_used;
+        } else {
+            gas.withdraw_erc20 = sent.gas_used;
+        }
+        transcript.push(Event::WithdrawalPaid {
+            user: user.name.clone(),
+            index: leaf.index.0,
+            symbol: symbol(leaf.token.0).into(),
+            amount: leaf.amount,
+            l1_change: signed_units(before, after),
+            gas: sent.gas_used,
+        });
+        transcript.push(Event::Check {
+            what: format!(
+                "{}'s L1 {} balance changed by exactly the L2 withdrawal (+{} wei{})",
+                user.name,
+                symbol(leaf.token.0),
+                leaf.amount,
+                if gas_cost.is_zero() { String::new() } else { format!(", less {gas_cost} wei of gas") }
+            ),
+            ok: after + gas_cost == before + U256::from(leaf.amount),
+        });
+        payouts.push((leaf.index.0, leaf.recipient, leaf.token.0, leaf.amount));
+    }
+
+    // A second payout of the same leaf must revert.
+    if let Some(first) = withdrawals.first() {
+        match finalize_withdrawal(&alice.l1, &d, &view, first.index).await {
+            Err(e) => {
+                let reason = e.to_string();
+                transcript.push(Event::DoublePayoutRefused { index: first.index.0, reason: reason.clone() });
+                transcript.push(Event::Check {
+                    what: "the second payout reverted with AlreadyPaid".into(),
+                    ok: reason.contains("AlreadyPaid"),
+                });
+            }
+            Ok(_) => transcript.push(Event::Check { what: "a second payout of the same withdrawal reverts".into(), ok: false }),
+        }
+    }
+
+    let bond = devnet.sequencer.withdraw_bonds().await?;
+    transcript.push(Event::BondWithdrawn { amount: U256::from(config.bond) * U256::from(batches), gas: bond.gas_used });
+
+    // --- Conservation ---------------------------------------------------------
+    transcript.push(Event::Stage("Balances: L1 against L2".into()));
+    let view = final_state(&alice.l1, &d).await?;
+    for token in [0u32, 1] {
+        let l2: u128 = view.state.accounts().filter(|(_, a)| a.token.0 == token).map(|(_, a)| a.balance).sum();
+        let held = bridge_holdings(&alice.l1, &d, token).await?;
+        transcript.push(Event::Line(format!(
+            "{:>4}: bridge holds {} on L1; L2 accounts hold {}; unpaid withdrawals 0",
+            symbol(token),
+            crate::transcript::units(u128::try_from(held).unwrap_or(u128::MAX)),
+            crate::transcript::units(l2)
+        )));
+        transcript.push(Event::Check {
+            what: format!("{}: bridge holdings = L2 balances (every withdrawal paid, every deposit consumed)", symbol(token)),
+            ok: held == U256::from(l2),
+        });
+    }
+    for user in [&alice, &bob, &carol] {
+        let line = view
+            .state
+            .accounts_owned_by(user.address())
+            .map(|(i, a)| format!("{} {} {}", i, crate::transcript::units(a.balance), symbol(a.token.0)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        transcript.push(Event::Line(format!("{:>6} on L2: {line}", user.name)));
+    }
+
+    let skipped = gas.skipped.clone();
+    let failed_checks = transcript.failed_checks().into_iter().map(String::from).collect();
+    Ok(Outcomes { skipped, batches, payouts, gas, failed_checks })
+}
+
+fn submit(transcript: &mut Transcript, records: &mut Vec<RecordBytes>, user: &User, what: &str, record: RecordBytes) {
+    transcript.push(Event::Submitted { user: user.name.clone(), what: what.into() });
+    records.push(record);
+}
+
+fn record_commit(transcript: &mut Transcript, gas: &mut GasFigures, report: &CommitReport) {
+    for step in &report.steps {
+        transcript.push(Event::Step {
+            batch: report.batch,
+            step: step.step,
+            what: step.what.clone(),
+            outcome: step.outcome.to_string(),
+        });
+    }
+    let skipped = report.steps.iter().filter(|s| !matches!(s.outcome, Outcome::Applied)).count();
+    transcript.push(Event::Committed {
+        batch: report.batch,
+        messages: report.messages,
+        records: report.records,
+        applied: report.steps.len() - skipped,
+        skipped,
+        calldata: report.calldata,
+        gas: report.sent.gas_used,
+        state_root: report.state_root,
+    });
+    gas.commits.push((report.records, report.messages, report.sent.gas_used));
+    gas.skipped.extend(
+        report
+            .steps
+            .iter()
+            .filter(|s| !matches!(s.outcome, Outcome::Applied))
+            .map(|s| (report.batch, s.step, s.outcome.clone())),
+    );
+}
+
+/// The other valid-looking signature of the same message: s -> n - s, v flipped.
+/// The protocol accepts only the low-s one.
+fn high_s(mut signed: SignedTransfer) -> SignedTransfer {
+    const N: U256 = U256::from_be_bytes(alloy::hex!("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
+    let s = U256::from_be_slice(&signed.signature[32..64]);
+    signed.signature[32..64].copy_from_slice(&(N - s).to_be_bytes::<32>());
+    signed.signature[64] = 55 - signed.signature[64]; // 27 <-> 28
+    signed
+}
+
+async fn l1_balance(user: &User, token: Option<Address>) -> Result<U256, ChainError> {
+    match token {
+        None => bulwark_chain::node::eth_balance(&user.l1.provider, user.address()).await,
+        Some(token) => bulwark_chain::bindings::DemoToken::new(token, &user.l1.provider)
+            .balanceOf(user.address())
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("balanceOf", describe(&e))),
+    }
+}

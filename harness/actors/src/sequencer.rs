@@ -1,0 +1,174 @@
+//! The sequencer: reads the Bridge's queue, orders records after the queued
+//! messages, executes them with the engine, and commits each batch (header,
+//! records, post-state preimage, trace root) with its bond by a direct call.
+
+use alloy::primitives::{B256, Bytes};
+use bulwark_chain::{
+    ChainError, Deployment, Sent,
+    bindings::Rollup,
+    history::{self, QueuedMessage},
+    send,
+};
+use bulwark_engine::{BatchBuilder, BuildError, Domain, Header, L1Message, Outcome, State, Step};
+
+use crate::wallet::L1Account;
+
+/// Why the sequencer could not commit.
+#[derive(Debug, thiserror::Error)]
+pub enum SequencerError {
+    /// L1 failed or answered something malformed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The engine refused to build the batch.
+    #[error("building batch {batch}: {source}")]
+    Build { batch: u64, source: BuildError },
+}
+
+/// One executed step, for the transcript.
+#[derive(Clone, Debug)]
+pub struct StepReport {
+    /// Position in the trace.
+    pub step: usize,
+    /// What the step was (message or record), in words.
+    pub what: String,
+    /// Applied, or skipped with a reason.
+    pub outcome: Outcome,
+}
+
+/// What one commit did.
+#[derive(Clone, Debug)]
+pub struct CommitReport {
+    /// The batch index the Rollup gave it.
+    pub batch: u64,
+    /// L1 messages consumed.
+    pub messages: u64,
+    /// Records carried.
+    pub records: usize,
+    /// Every non-identity step and its outcome.
+    pub steps: Vec<StepReport>,
+    /// Length of the commit's calldata.
+    pub calldata: usize,
+    /// The post-state root.
+    pub state_root: B256,
+    /// The receipt.
+    pub sent: Sent,
+}
+
+/// A sequencer with its local view of the L2 at the Rollup's tip.
+pub struct Sequencer {
+    account: L1Account,
+    deployment: Deployment,
+    domain: Domain,
+    header: Header,
+    state: State,
+    tip: u64,
+}
+
+impl Sequencer {
+    /// A sequencer starting from genesis, charging fees to `header`'s recipients.
+    pub fn new(account: L1Account, deployment: Deployment, header: Header) -> Self {
+        let domain = Domain::new(deployment.chain_id, deployment.rollup);
+        Self { account, deployment, domain, header, state: State::genesis(), tip: 0 }
+    }
+
+    /// The sequencer's L1 account.
+    pub fn account(&self) -> &L1Account {
+        &self.account
+    }
+
+    /// The sequencer's view of the L2 state (at its last commit).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The EIP-712 domain the sequencer checks signatures under.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// Sets the fee recipients for later batches.
+    pub fn set_header(&mut self, header: Header) {
+        self.header = header;
+    }
+
+    /// Messages queued on L1 that the tip has not consumed.
+    pub async fn pending_messages(&self) -> Result<Vec<L1Message>, ChainError> {
+        let queued = history::read_messages(&self.account.provider, self.deployment.bridge, self.deployment.deploy_block).await?;
+        let consumed = self.state.preimage().msgs_consumed;
+        queued.iter().filter(|m| m.index >= consumed).map(QueuedMessage::to_engine).collect()
+    }
+
+    /// Builds and commits one batch: every pending message (up to the cap),
+    /// then `records` in the order given.
+    pub async fn commit(&mut self, records: Vec<[u8; 128]>) -> Result<CommitReport, SequencerError> {
+        let batch_index = self.tip + 1;
+        let messages = self.pending_messages().await?;
+        let mut builder = BatchBuilder::new(self.state.clone(), self.domain, self.header.clone());
+        for message in &messages {
+            match builder.push_message(message) {
+                Ok(_) => {}
+                // The batch is full of messages; the rest wait for the next one.
+                Err(BuildError::TooManyMessages) => break,
+                Err(source) => return Err(SequencerError::Build { batch: batch_index, source }),
+            }
+        }
+        for record in records {
+            builder.push_record(record).map_err(|source| SequencerError::Build { batch: batch_index, source })?;
+        }
+        let built = builder.build().map_err(|source| SequencerError::Build { batch: batch_index, source })?;
+
+        let post = built.post.preimage();
+        let header_bytes = Bytes::from(built.batch.header_bytes());
+        let record_bytes = Bytes::from(built.batch.records_bytes());
+        let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
+        let call = rollup
+            .commitBatch(
+                self.tip,
+                header_bytes,
+                record_bytes,
+                Rollup::StatePreimage {
+                    accountsRoot: post.accounts_root,
+                    withdrawalsRoot: post.withdrawals_root,
+                    nextAccountIndex: post.next_account_index,
+                    msgsConsumed: post.msgs_consumed,
+                    withdrawalCount: post.withdrawal_count,
+                },
+                built.trace.root(),
+            )
+            .value(self.deployment.params.bond);
+        let calldata = call.calldata().len();
+        let sent = send(call, "commitBatch").await?;
+
+        let steps = built
+            .trace
+            .steps()
+            .iter()
+            .zip(built.trace.outcomes())
+            .enumerate()
+            .filter(|(_, (step, _))| !matches!(step, Step::Identity))
+            .map(|(i, (step, outcome))| StepReport { step: i, what: describe_step(step), outcome: outcome.clone() })
+            .collect();
+        let report = CommitReport {
+            batch: batch_index,
+            messages: built.trace.msgs_after() - built.trace.msgs_before(),
+            records: built.batch.records().len(),
+            steps,
+            calldata,
+            state_root: built.trace.state_root(),
+            sent,
+        };
+        self.state = built.post;
+        self.tip = batch_index;
+        Ok(report)
+    }
+
+    /// Takes back the bonds of finalized batches.
+    pub async fn withdraw_bonds(&self) -> Result<Sent, ChainError> {
+        let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
+        send(rollup.withdrawBond(self.account.address()), "withdrawBond").await
+    }
+}
+
+fn describe_step(step: &Step) -> String {
+    step.to_string()
+}

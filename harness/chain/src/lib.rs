@@ -1,0 +1,18 @@
+//! Bulwark's L1 side in Rust: contract bindings generated from forge's
+//! artifacts, deployment, L1 nodes for tests and demos, sending transactions
+//! with their receipts, and reading L1 history back into the engine.
+//!
+//! Data flows engine -> chain -> actors: this crate knows the engine's types
+//! but the engine never knows this crate.
+
+pub mod bindings;
+mod deploy;
+pub mod derive;
+mod error;
+pub mod history;
+pub mod node;
+mod tx;
+
+pub use deploy::{DeployParams, Deployment, deploy, deploy_demo_token};
+pub use error::ChainError;
+pub use tx::{Sent, send};

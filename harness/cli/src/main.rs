@@ -1,0 +1,106 @@
+//! `bulwark`: the command-line edge of the harness. Today it runs the demo;
+//! devnet, testnet deployment and scenario replay come with later work.
+
+use std::time::Instant;
+
+use bulwark_actors::{
+    devnet::DevnetConfig,
+    scenario::{gas_per_transfer, happy_path},
+    transcript::{Event, Transcript},
+};
+use bulwark_chain::node::L1Kind;
+use clap::{Parser, Subcommand};
+use eyre::{WrapErr, bail};
+
+#[derive(Parser)]
+#[command(name = "bulwark", version, about = "Bulwark optimistic rollup harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Deposit, transact (with invalid transactions), commit, finalize and
+    /// withdraw on a freshly started local L1, narrating every step.
+    Demo {
+        /// L1 client to start: anvil or hardhat.
+        #[arg(long, default_value = "anvil")]
+        l1: L1Kind,
+        /// Challenge window in seconds.
+        #[arg(long, default_value_t = 3_600)]
+        window: u64,
+    },
+    /// Measure L1 gas per L2 transfer from commit receipts at several batch sizes.
+    GasPerTransfer {
+        /// L1 client to start: anvil or hardhat.
+        #[arg(long, default_value = "anvil")]
+        l1: L1Kind,
+        /// Batch sizes (transfers per commit), each at most 512.
+        #[arg(long, value_delimiter = ',', default_value = "16,256,512")]
+        sizes: Vec<usize>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Demo { l1, window } => demo(l1, window).await,
+        Command::GasPerTransfer { l1, sizes } => gas(l1, &sizes).await,
+    }
+}
+
+async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
+    if let Some(n) = sizes.iter().find(|&&n| n == 0 || n > 512) {
+        bail!("batch size {n} is outside 1..=512 (MAX_RECORDS)");
+    }
+    let users = (0..8).map(|i| format!("user{i}")).collect();
+    let config = DevnetConfig { l1, users, ..DevnetConfig::default() };
+    println!("measuring commits of {sizes:?} transfers on {l1} ...");
+    let measured = gas_per_transfer::measure(&config, sizes).await.wrap_err("measuring gas per transfer")?;
+    println!("{:>9} {:>12} {:>10} {:>14} {:>8}", "transfers", "commit gas", "calldata", "gas/transfer", "applied");
+    for m in &measured {
+        println!("{:>9} {:>12} {:>10} {:>14.0} {:>8}", m.transfers, m.commit_gas, m.calldata, m.gas_per_transfer(), m.applied);
+        if m.applied != m.transfers {
+            bail!("only {} of {} transfers applied: the measurement is not of valid transfers", m.applied, m.transfers);
+        }
+    }
+    if let [first, .., last] = measured.as_slice() {
+        let marginal = (last.commit_gas as f64 - first.commit_gas as f64) / (last.transfers as f64 - first.transfers as f64);
+        println!("marginal gas per transfer between {} and {}: {marginal:.0}", first.transfers, last.transfers);
+    }
+    Ok(())
+}
+
+async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
+    let started = Instant::now();
+    let config = DevnetConfig { l1, window, ..DevnetConfig::default() };
+    let mut transcript = Transcript::printing();
+    let outcomes = happy_path::run(&config, &mut transcript).await.wrap_err("the demo scenario failed")?;
+
+    transcript.push(Event::Stage("Summary".into()));
+    let g = &outcomes.gas;
+    transcript.push(Event::Line(format!(
+        "gas: depositETH {}, depositERC20 {} (first {}), finalizeBatch {}, finalizeWithdrawal ETH {} / ERC20 {}",
+        g.deposit_eth, g.deposit_erc20, g.deposit_erc20_first, g.finalize_batch, g.withdraw_eth, g.withdraw_erc20
+    )));
+    for (records, messages, gas) in &g.commits {
+        transcript.push(Event::Line(format!("gas: commit of {records} records + {messages} messages: {gas}")));
+    }
+    transcript.push(Event::Line(format!(
+        "{} batches, {} steps skipped, {} withdrawals paid, {} checks failed, {:.1} s",
+        outcomes.batches,
+        outcomes.skipped.len(),
+        outcomes.payouts.len(),
+        outcomes.failed_checks.len(),
+        started.elapsed().as_secs_f64()
+    )));
+    if !outcomes.failed_checks.is_empty() {
+        bail!("checks failed: {:?}", outcomes.failed_checks);
+    }
+    Ok(())
+}
