@@ -1,0 +1,41 @@
+# Bulwark's two entry points, each setting up what it needs on a fresh machine:
+#   make demo   runs the end-to-end demo on a local anvil
+#   make test   runs every test: forge (unit, fuzz, vectors) and cargo (engine, e2e on anvil and Hardhat's node)
+
+NPM_STAMP := node_modules/.installed
+ARTIFACTS := out/Rollup.sol/Rollup.json
+SOL_SOURCES := $(shell find contracts script -name '*.sol' 2>/dev/null)
+CARGO ?= cargo
+
+.PHONY: demo test test-forge test-cargo build bench gas clean
+
+demo: build
+	$(CARGO) run -p bulwark -- demo
+
+test: test-forge test-cargo
+
+test-forge: $(NPM_STAMP)
+	npx forge test
+
+test-cargo: build
+	$(CARGO) test --workspace
+
+build: $(ARTIFACTS)
+
+bench: build
+	$(CARGO) bench -p bulwark-engine
+
+gas: build
+	npx forge snapshot
+	$(CARGO) run -p bulwark -- gas-per-transfer
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ARTIFACTS): $(NPM_STAMP) $(SOL_SOURCES) foundry.toml
+	npx forge build
+	touch $@
+
+clean:
+	rm -rf out cache target
