@@ -45,10 +45,9 @@ impl Default for DevnetConfig {
     }
 }
 
-/// A running devnet.
+/// A running devnet. Fields drop in order, so the node, declared last, stops
+/// only after every provider connected to it is gone.
 pub struct Devnet {
-    /// The L1 node (stopped on drop).
-    pub node: L1Node,
     /// Contract addresses and parameters.
     pub deployment: Deployment,
     /// The deployer (owns the demo token).
@@ -59,6 +58,8 @@ pub struct Devnet {
     pub token: Address,
     /// Funded users, in the config's order.
     pub users: Vec<User>,
+    /// The L1 node (stopped on drop).
+    pub node: L1Node,
 }
 
 impl Devnet {
@@ -87,7 +88,7 @@ impl Devnet {
             users.push(User::new(name.clone(), account));
         }
         let sequencer = Sequencer::new(sequencer_account, deployment.clone(), Header::default());
-        Ok(Self { node, deployment, deployer, sequencer, token, users })
+        Ok(Self { deployment, deployer, sequencer, token, users, node })
     }
 
     /// The sequencer's L1 account (it also holds an L2 account for fees).

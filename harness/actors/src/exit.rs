@@ -4,12 +4,12 @@
 
 use alloy::primitives::U256;
 use bulwark_chain::{
-    ChainError, Deployment, Sent,
-    bindings::{Bridge, Rollup, describe},
+    ChainError, Deployment, Sent, balance_of,
+    bindings::{Bridge, Rollup},
     derive::{Rebuilt, rebuild},
     send,
 };
-use bulwark_engine::WithdrawalIndex;
+use bulwark_engine::{State, TokenId, WithdrawalIndex};
 
 use crate::wallet::L1Account;
 
@@ -20,8 +20,8 @@ pub enum ExitError {
     #[error(transparent)]
     Chain(#[from] ChainError),
     /// The withdrawal is not in the final state.
-    #[error("withdrawal {index} is not in the state of final batch {batch}")]
-    NotInFinalState { index: u32, batch: u64 },
+    #[error("{index} is not in the state of final batch {batch}")]
+    NotInFinalState { index: WithdrawalIndex, batch: u64 },
 }
 
 /// The L2 state at the last final batch, rebuilt from L1.
@@ -31,7 +31,7 @@ pub async fn final_state(account: &L1Account, deployment: &Deployment) -> Result
         .lastFinalized()
         .call()
         .await
-        .map_err(|e| ChainError::contract("lastFinalized", describe(&e)))?;
+        .map_err(|e| ChainError::contract("lastFinalized", &e))?;
     Ok(rebuild(&account.provider, deployment, last_final).await?)
 }
 
@@ -46,37 +46,30 @@ pub async fn finalize_withdrawal(
     let proof = view
         .state
         .withdrawal_proof(index)
-        .ok_or(ExitError::NotInFinalState { index: index.0, batch: view.batch })?;
-    let leaf = proof.leaf;
-    let post = view.state.preimage();
+        .ok_or(ExitError::NotInFinalState { index, batch: view.batch })?;
     let bridge = Bridge::new(deployment.bridge, &account.provider);
     let call = bridge.finalizeWithdrawal(
         view.batch,
-        Bridge::StatePreimage {
-            accountsRoot: post.accounts_root,
-            withdrawalsRoot: post.withdrawals_root,
-            nextAccountIndex: post.next_account_index,
-            msgsConsumed: post.msgs_consumed,
-            withdrawalCount: post.withdrawal_count,
-        },
-        Bridge::WithdrawalLeaf {
-            index: leaf.index.0,
-            recipient: leaf.recipient,
-            token: leaf.token.0,
-            amount: leaf.amount,
-        },
+        (&view.state.preimage()).into(),
+        (&proof.leaf).into(),
         proof.siblings.to_vec(),
     );
     Ok(send(call, "finalizeWithdrawal").await?)
 }
 
-/// What the Bridge holds of a token on L1 (token 0 is ETH).
-pub async fn bridge_holdings(account: &L1Account, deployment: &Deployment, token: u32) -> Result<U256, ChainError> {
-    let bridge = Bridge::new(deployment.bridge, &account.provider);
-    if token == 0 {
-        return bulwark_chain::node::eth_balance(&account.provider, deployment.bridge).await;
-    }
-    let address = bridge.tokenAddress(token).call().await.map_err(|e| ChainError::contract("tokenAddress", describe(&e)))?;
-    let erc20 = bulwark_chain::bindings::DemoToken::new(address, &account.provider);
-    erc20.balanceOf(deployment.bridge).call().await.map_err(|e| ChainError::contract("balanceOf", describe(&e)))
+/// What the Bridge holds of a token on L1.
+pub async fn bridge_holdings(account: &L1Account, deployment: &Deployment, token: TokenId) -> Result<U256, ChainError> {
+    let address = if token == TokenId::ETH {
+        None
+    } else {
+        let bridge = Bridge::new(deployment.bridge, &account.provider);
+        Some(bridge.tokenAddress(token.0).call().await.map_err(|e| ChainError::contract("tokenAddress", &e))?)
+    };
+    balance_of(&account.provider, address, deployment.bridge).await
+}
+
+/// Sum of the L2 balances of `token` in `state`, in 256 bits so that no sum of
+/// 128-bit balances can overflow.
+pub fn l2_total(state: &State, token: TokenId) -> U256 {
+    state.accounts().filter(|(_, a)| a.token == token).map(|(_, a)| U256::from(a.balance)).sum()
 }

@@ -6,7 +6,8 @@ use alloy::primitives::{B256, Bytes};
 use bulwark_chain::{
     ChainError, Deployment, Sent,
     bindings::Rollup,
-    history::{self, QueuedMessage},
+    derive::rebuild,
+    history::{self, Blocks, QueuedMessage},
     send,
 };
 use bulwark_engine::{BatchBuilder, BuildError, Domain, Header, L1Message, Outcome, State, Step};
@@ -29,8 +30,8 @@ pub enum SequencerError {
 pub struct StepReport {
     /// Position in the trace.
     pub step: usize,
-    /// What the step was (message or record), in words.
-    pub what: String,
+    /// The step itself (its `Display` says what it was in words).
+    pub input: Step,
     /// Applied, or skipped with a reason.
     pub outcome: Outcome,
 }
@@ -91,9 +92,25 @@ impl Sequencer {
         self.header = header;
     }
 
+    /// A sequencer restarting against a live deployment: its state is rebuilt
+    /// from L1 at the Rollup's tip, never read from a local database.
+    pub async fn resume(account: L1Account, deployment: Deployment, header: Header) -> Result<Self, ChainError> {
+        let rollup = Rollup::new(deployment.rollup, &account.provider);
+        let tip = rollup.tip().call().await.map_err(|e| ChainError::contract("tip", &e))?;
+        let rebuilt = rebuild(&account.provider, &deployment, tip).await?;
+        let domain = Domain::new(deployment.chain_id, deployment.rollup);
+        Ok(Self { account, deployment, domain, header, state: rebuilt.state, tip })
+    }
+
+    /// The last batch this sequencer committed (or resumed at).
+    pub fn tip(&self) -> u64 {
+        self.tip
+    }
+
     /// Messages queued on L1 that the tip has not consumed.
     pub async fn pending_messages(&self) -> Result<Vec<L1Message>, ChainError> {
-        let queued = history::read_messages(&self.account.provider, self.deployment.bridge, self.deployment.deploy_block).await?;
+        let blocks = Blocks::to_head(&self.account.provider, self.deployment.deploy_block).await?;
+        let queued = history::read_messages(&self.account.provider, self.deployment.bridge, blocks).await?;
         let consumed = self.state.preimage().msgs_consumed;
         queued.iter().filter(|m| m.index >= consumed).map(QueuedMessage::to_engine).collect()
     }
@@ -117,7 +134,6 @@ impl Sequencer {
         }
         let built = builder.build().map_err(|source| SequencerError::Build { batch: batch_index, source })?;
 
-        let post = built.post.preimage();
         let header_bytes = Bytes::from(built.batch.header_bytes());
         let record_bytes = Bytes::from(built.batch.records_bytes());
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
@@ -126,14 +142,8 @@ impl Sequencer {
                 self.tip,
                 header_bytes,
                 record_bytes,
-                Rollup::StatePreimage {
-                    accountsRoot: post.accounts_root,
-                    withdrawalsRoot: post.withdrawals_root,
-                    nextAccountIndex: post.next_account_index,
-                    msgsConsumed: post.msgs_consumed,
-                    withdrawalCount: post.withdrawal_count,
-                },
-                built.trace.root(),
+                (&built.post_preimage()).into(),
+                built.trace_root(),
             )
             .value(self.deployment.params.bond);
         let calldata = call.calldata().len();
@@ -146,7 +156,7 @@ impl Sequencer {
             .zip(built.trace.outcomes())
             .enumerate()
             .filter(|(_, (step, _))| !matches!(step, Step::Identity))
-            .map(|(i, (step, outcome))| StepReport { step: i, what: describe_step(step), outcome: outcome.clone() })
+            .map(|(i, (step, outcome))| StepReport { step: i, input: *step, outcome: *outcome })
             .collect();
         let report = CommitReport {
             batch: batch_index,
@@ -167,8 +177,4 @@ impl Sequencer {
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
         send(rollup.withdrawBond(self.account.address()), "withdrawBond").await
     }
-}
-
-fn describe_step(step: &Step) -> String {
-    step.to_string()
 }

@@ -8,7 +8,7 @@ use bulwark_chain::{
     history::QueuedMessage,
     send,
 };
-use bulwark_engine::{AccountIndex, SignedTransfer, SignedWithdraw, TokenId, Transfer, Withdraw};
+use bulwark_engine::{SignedTransfer, SignedWithdraw, Transfer, Withdraw};
 
 use crate::{typed_data, wallet::L1Account};
 
@@ -45,7 +45,7 @@ impl User {
     pub async fn deposit_eth(&self, deployment: &Deployment, amount: u128, target: u64) -> Result<Deposit, ChainError> {
         let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
         let sent = send(bridge.depositETH(target).value(U256::from(amount)), "depositETH").await?;
-        let message = QueuedMessage::from_receipt(&sent.receipt)?;
+        let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
         Ok(Deposit { message, sent })
     }
 
@@ -61,7 +61,7 @@ impl User {
         send(erc20.approve(deployment.bridge, U256::from(amount)), "approve").await?;
         let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
         let sent = send(bridge.depositERC20(token, U256::from(amount), target), "depositERC20").await?;
-        let message = QueuedMessage::from_receipt(&sent.receipt)?;
+        let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
         Ok(Deposit { message, sent })
     }
 
@@ -100,11 +100,6 @@ impl User {
         let domain = typed_data::domain(deployment.chain_id, deployment.rollup);
         typed_data::sign(&self.l1.signer, payload, &domain)
             .await
-            .map_err(|e| ChainError::contract("sign typed data", e))
+            .map_err(|e| ChainError::Sign(e.to_string()))
     }
-}
-
-/// The L2 account an owner holds for a token, if any (first by index).
-pub fn account_of(state: &bulwark_engine::State, owner: Address, token: TokenId) -> Option<AccountIndex> {
-    state.accounts_owned_by(owner).find(|(_, leaf)| leaf.token == token).map(|(index, _)| index)
 }

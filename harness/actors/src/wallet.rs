@@ -22,7 +22,14 @@ impl L1Account {
     /// Connects `signer` to the node at `endpoint`.
     pub fn connect(endpoint: &str, signer: PrivateKeySigner) -> Result<Self, ChainError> {
         let url = endpoint.parse().map_err(|_| ChainError::BadEndpoint(endpoint.to_owned()))?;
+        // Nonces are asked of the node each time rather than cached: a cached
+        // nonce is spent even when gas estimation reverts, and the next
+        // transaction would then wait forever behind the gap.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer.clone()))
             .connect_http(url)
             .erased();

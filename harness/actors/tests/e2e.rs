@@ -4,7 +4,11 @@
 //! Hardhat's node too shows nothing depends on anvil beyond time travel, and
 //! that every transaction fits EIP-7825's 2^24 gas cap, which that node enforces.
 
-use bulwark_actors::{devnet::DevnetConfig, scenario::happy_path, transcript::Transcript};
+use bulwark_actors::{
+    devnet::{Devnet, DevnetConfig},
+    scenario::happy_path,
+    transcript::Transcript,
+};
 use bulwark_chain::node::L1Kind;
 
 async fn run(l1: L1Kind) {
@@ -44,4 +48,31 @@ async fn happy_path_on_anvil() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_on_hardhat() {
     run(L1Kind::Hardhat).await;
+}
+
+/// A sequencer that restarts rebuilds its state from L1 alone, agrees with the
+/// one that ran before, and commits the next batch on top of the tip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_sequencer_rebuilds_from_l1() {
+    use bulwark_actors::sequencer::Sequencer;
+    use bulwark_engine::{Header, NEW_ACCOUNT};
+
+    let mut devnet = Devnet::start(&DevnetConfig::default()).await.expect("devnet");
+    let d = devnet.deployment.clone();
+    let alice = devnet.users[0].clone();
+    alice.deposit_eth(&d, 10u128.pow(18), NEW_ACCOUNT).await.expect("deposit");
+    devnet.sequencer.commit(Vec::new()).await.expect("first commit");
+    alice.deposit_eth(&d, 2 * 10u128.pow(18), 0).await.expect("second deposit");
+
+    let mut resumed = Sequencer::resume(devnet.sequencer.account().clone(), d.clone(), Header::default())
+        .await
+        .expect("resume from L1");
+    assert_eq!(resumed.tip(), 1);
+    assert_eq!(resumed.state().root(), devnet.sequencer.state().root(), "rebuilt state equals the live one");
+
+    let report = resumed.commit(Vec::new()).await.expect("commit after restart");
+    assert_eq!(report.batch, 2);
+    assert_eq!(report.messages, 1, "the resumed sequencer consumes the message queued while it was down");
+    let balance = resumed.state().account(bulwark_engine::AccountIndex(0)).map(|a| a.balance);
+    assert_eq!(balance, Some(3 * 10u128.pow(18)));
 }

@@ -1,7 +1,10 @@
 //! Random deposit / transfer / withdraw histories on anvil. After every
-//! history: all batches final, every withdrawal leaf of the state rebuilt from
-//! L1 is paid on L1 for exactly its amount to exactly its recipient, a second
-//! payout of the same leaf reverts, and the Bridge holds exactly what L2 holds.
+//! history: all batches final, the state rebuilt from L1 equals the
+//! sequencer's, transactions were skipped only for overdrafts and stale nonces
+//! (anything else means signing or encoding broke), every applied withdraw
+//! left one leaf, every withdrawal leaf is paid on L1 for exactly its amount to
+//! exactly its recipient, a second payout of the same leaf reverts with
+//! `AlreadyPaid`, and the Bridge holds exactly what L2 holds.
 //!
 //! Each case starts its own anvil, so the default is a few cases; set
 //! `PROPTEST_CASES` for more.
@@ -11,11 +14,15 @@ use std::collections::BTreeMap;
 use alloy::primitives::{Address, U256};
 use bulwark_actors::{
     devnet::{Devnet, DevnetConfig},
-    exit::{bridge_holdings, final_state, finalize_withdrawal},
-    user::{User, account_of},
+    exit::{ExitError, bridge_holdings, final_state, finalize_withdrawal, l2_total},
+    user::User,
 };
-use bulwark_chain::{bindings::Rollup, send};
-use bulwark_engine::{NEW_ACCOUNT, RecordBytes, TokenId, Transfer, Withdraw};
+use bulwark_chain::{
+    balance_of,
+    bindings::{Bridge, Bridge::BridgeErrors, Rollup},
+    send,
+};
+use bulwark_engine::{NEW_ACCOUNT, Record, RecordBytes, Step, TokenId, Transfer, Withdraw};
 use proptest::{prelude::*, test_runner::TestCaseError};
 
 const UNIT: u128 = 10u128.pow(15); // 0.001 of an 18-decimal token
@@ -41,7 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(3)
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(6)
 }
 
 proptest! {
@@ -62,10 +69,11 @@ async fn history(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let users = devnet.users.clone();
     let mut pending: Vec<RecordBytes> = Vec::new();
     let mut nonces: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+    let mut applied_withdraws = 0usize;
 
     for op in ops.into_iter().chain([Op::Commit]) {
         let state = devnet.sequencer.state().clone();
-        let account = |user: &User, token: u32| account_of(&state, user.address(), TokenId(token));
+        let account = |user: &User, token: u32| state.find_account(user.address(), TokenId(token)).map(|(index, _)| index);
         match op {
             Op::Deposit { user, token, units, to_existing } => {
                 let u = &users[user];
@@ -102,7 +110,25 @@ async fn history(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Commit => {
                 let has_messages = !devnet.sequencer.pending_messages().await.map_err(|e| fail("messages", &e))?.is_empty();
                 if has_messages || !pending.is_empty() {
-                    devnet.sequencer.commit(std::mem::take(&mut pending)).await.map_err(|e| fail("commit", &e))?;
+                    let report = devnet.sequencer.commit(std::mem::take(&mut pending)).await.map_err(|e| fail("commit", &e))?;
+                    for step in &report.steps {
+                        match step.outcome.skip_reason() {
+                            None => {}
+                            Some(reason) => prop_assert!(
+                                matches!(reason.name(), "Overdraft" | "BadNonce"),
+                                "batch {} step {} skipped for {}: only overdrafts and stale nonces are expected",
+                                report.batch,
+                                step.step,
+                                reason
+                            ),
+                        }
+                    }
+                    applied_withdraws += report
+                        .steps
+                        .iter()
+                        .filter(|s| s.outcome.is_applied())
+                        .filter(|s| matches!(&s.input, Step::Record(bytes) if matches!(Record::decode(bytes), Record::Withdraw(_))))
+                        .count();
                     // Skipped transactions did not consume their nonces: resync.
                     nonces.clear();
                 }
@@ -121,39 +147,30 @@ async fn history(ops: Vec<Op>) -> Result<(), TestCaseError> {
     prop_assert_eq!(view.state.root(), devnet.sequencer.state().root(), "state rebuilt from L1 equals the sequencer's");
     let by_address: BTreeMap<Address, &User> = users.iter().map(|u| (u.address(), u)).collect();
     let leaves: Vec<_> = view.state.withdrawals().cloned().collect();
+    prop_assert_eq!(leaves.len(), applied_withdraws, "one withdrawal leaf per applied withdraw");
     for leaf in &leaves {
         let user = by_address.get(&leaf.recipient).ok_or_else(|| fail("recipient", &leaf.recipient))?;
         let token = (leaf.token.0 != 0).then_some(devnet.token);
-        let before = balance(user, token).await?;
+        let before = balance_of(&user.l1.provider, token, user.address()).await.map_err(|e| fail("balance", &e))?;
         // Paid by the deployer, so the recipient's balance moves by the payout alone.
         finalize_withdrawal(&devnet.deployer, &d, &view, leaf.index).await.map_err(|e| fail("finalizeWithdrawal", &e))?;
-        let after = balance(user, token).await?;
+        let after = balance_of(&user.l1.provider, token, user.address()).await.map_err(|e| fail("balance", &e))?;
         prop_assert_eq!(after - before, U256::from(leaf.amount), "withdrawal {} pays exactly its amount", leaf.index.0);
         let again = finalize_withdrawal(&devnet.deployer, &d, &view, leaf.index).await;
         prop_assert!(
-            matches!(&again, Err(e) if e.to_string().contains("AlreadyPaid")),
+            matches!(&again, Err(ExitError::Chain(e)) if matches!(e.bridge_revert(), Some(BridgeErrors::AlreadyPaid(_)))),
             "a second payout of withdrawal {} must revert with AlreadyPaid, got {:?}",
             leaf.index.0,
             again.map(|s| s.tx)
         );
     }
 
-    for token in [0u32, 1] {
-        let l2: u128 = view.state.accounts().filter(|(_, a)| a.token.0 == token).map(|(_, a)| a.balance).sum();
+    // Every token the Bridge registered (ETH is id 0): all paid, so L1 = L2.
+    let bridge = Bridge::new(d.bridge, &devnet.deployer.provider);
+    let tokens = bridge.tokenCount().call().await.map_err(|e| fail("tokenCount", &e))?;
+    for token in (0..tokens).map(TokenId) {
         let held = bridge_holdings(&devnet.deployer, &d, token).await.map_err(|e| fail("holdings", &e))?;
-        prop_assert_eq!(held, U256::from(l2), "token {}: bridge holds exactly the L2 balances once all is paid", token);
+        prop_assert_eq!(held, l2_total(&view.state, token), "{}: bridge holds exactly the L2 balances once all is paid", token);
     }
     Ok(())
-}
-
-async fn balance(user: &User, token: Option<Address>) -> Result<U256, TestCaseError> {
-    let result = match token {
-        None => bulwark_chain::node::eth_balance(&user.l1.provider, user.address()).await,
-        Some(token) => bulwark_chain::bindings::DemoToken::new(token, &user.l1.provider)
-            .balanceOf(user.address())
-            .call()
-            .await
-            .map_err(|e| bulwark_chain::ChainError::contract("balanceOf", e)),
-    };
-    result.map_err(|e| TestCaseError::fail(e.to_string()))
 }

@@ -24,14 +24,66 @@ alloy::sol!(
     "../../out/DemoToken.sol/DemoToken.json"
 );
 
-/// Describes a failed contract call, decoding the protocol's custom errors so
-/// that a revert reads `WrongParent { given: 3, tip: 2 }`, not hex.
-pub fn describe(err: &alloy::contract::Error) -> String {
-    if let Some(e) = err.as_decoded_interface_error::<Rollup::RollupErrors>() {
-        return format!("Rollup reverted: {e:?}");
+/// Why a contract call failed: one of the protocol's custom errors, decoded,
+/// or the transport's own words when the revert data is not ours.
+#[derive(Debug)]
+pub enum Revert {
+    /// The Rollup reverted with one of its errors.
+    Rollup(Rollup::RollupErrors),
+    /// The Bridge reverted with one of its errors.
+    Bridge(Bridge::BridgeErrors),
+    /// Anything else (an RPC failure, a token's revert, an unknown selector).
+    Other(String),
+}
+
+impl From<&alloy::contract::Error> for Revert {
+    fn from(err: &alloy::contract::Error) -> Self {
+        if let Some(e) = err.as_decoded_interface_error::<Rollup::RollupErrors>() {
+            return Self::Rollup(e);
+        }
+        if let Some(e) = err.as_decoded_interface_error::<Bridge::BridgeErrors>() {
+            return Self::Bridge(e);
+        }
+        Self::Other(err.to_string())
     }
-    if let Some(e) = err.as_decoded_interface_error::<Bridge::BridgeErrors>() {
-        return format!("Bridge reverted: {e:?}");
+}
+
+impl std::fmt::Display for Revert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rollup(e) => write!(f, "Rollup reverted with {e:?}"),
+            Self::Bridge(e) => write!(f, "Bridge reverted with {e:?}"),
+            Self::Other(reason) => f.write_str(reason),
+        }
     }
-    err.to_string()
+}
+
+impl From<&bulwark_engine::StatePreimage> for Rollup::StatePreimage {
+    fn from(p: &bulwark_engine::StatePreimage) -> Self {
+        Self {
+            accountsRoot: p.accounts_root,
+            withdrawalsRoot: p.withdrawals_root,
+            nextAccountIndex: p.next_account_index,
+            msgsConsumed: p.msgs_consumed,
+            withdrawalCount: p.withdrawal_count,
+        }
+    }
+}
+
+impl From<&bulwark_engine::StatePreimage> for Bridge::StatePreimage {
+    fn from(p: &bulwark_engine::StatePreimage) -> Self {
+        Self {
+            accountsRoot: p.accounts_root,
+            withdrawalsRoot: p.withdrawals_root,
+            nextAccountIndex: p.next_account_index,
+            msgsConsumed: p.msgs_consumed,
+            withdrawalCount: p.withdrawal_count,
+        }
+    }
+}
+
+impl From<&bulwark_engine::WithdrawalLeaf> for Bridge::WithdrawalLeaf {
+    fn from(leaf: &bulwark_engine::WithdrawalLeaf) -> Self {
+        Self { index: leaf.index.0, recipient: leaf.recipient, token: leaf.token.0, amount: leaf.amount }
+    }
 }

@@ -3,13 +3,15 @@
 //! hold the other's address as an immutable.
 
 use alloy::{
+    contract::RawCallBuilder,
     primitives::{Address, U256},
     providers::Provider,
 };
 
 use crate::{
     ChainError,
-    bindings::{Bridge, DemoToken, Rollup, describe},
+    bindings::{Bridge, DemoToken, Rollup},
+    send,
 };
 
 /// Protocol parameters fixed at deployment.
@@ -46,29 +48,33 @@ pub async fn deploy<P: Provider + Clone>(
 ) -> Result<Deployment, ChainError> {
     let nonce = provider
         .get_transaction_count(deployer)
+        .pending()
         .await
         .map_err(|e| ChainError::rpc("eth_getTransactionCount", e))?;
     let expected_bridge = deployer.create(nonce + 1);
 
-    let rollup = Rollup::deploy(provider.clone(), expected_bridge, params.sequencer, params.window, params.bond)
-        .await
-        .map_err(|e| ChainError::contract("deploy Rollup", describe(&e)))?;
-    let bridge = Bridge::deploy(provider.clone(), *rollup.address())
-        .await
-        .map_err(|e| ChainError::contract("deploy Bridge", describe(&e)))?;
-    if *bridge.address() != expected_bridge {
-        return Err(ChainError::BridgeAddressMismatch { expected: expected_bridge, actual: *bridge.address() });
+    let rollup_tx = Rollup::deploy_builder(provider.clone(), expected_bridge, params.sequencer, params.window, params.bond);
+    let (rollup, deploy_block) = create(rollup_tx, "deploy Rollup").await?;
+    let (bridge, _) = create(Bridge::deploy_builder(provider.clone(), rollup), "deploy Bridge").await?;
+    if bridge != expected_bridge {
+        return Err(ChainError::BridgeAddressMismatch { expected: expected_bridge, actual: bridge });
     }
-
     let chain_id = provider.get_chain_id().await.map_err(|e| ChainError::rpc("eth_chainId", e))?;
-    let deploy_block = provider.get_block_number().await.map_err(|e| ChainError::rpc("eth_blockNumber", e))?;
-    Ok(Deployment { rollup: *rollup.address(), bridge: expected_bridge, chain_id, deploy_block, params })
+    Ok(Deployment { rollup, bridge, chain_id, deploy_block, params })
 }
 
 /// Deploys a mintable ERC20 for demos and tests.
 pub async fn deploy_demo_token<P: Provider + Clone>(provider: &P, name: &str, symbol: &str) -> Result<Address, ChainError> {
-    let token = DemoToken::deploy(provider.clone(), name.to_owned(), symbol.to_owned())
-        .await
-        .map_err(|e| ChainError::contract("deploy DemoToken", describe(&e)))?;
-    Ok(*token.address())
+    let tx = DemoToken::deploy_builder(provider.clone(), name.to_owned(), symbol.to_owned());
+    Ok(create(tx, "deploy DemoToken").await?.0)
+}
+
+/// Sends a contract creation; returns the new address and its block.
+async fn create<P: Provider>(tx: RawCallBuilder<P>, label: &'static str) -> Result<(Address, u64), ChainError> {
+    let sent = send(tx, label).await?;
+    let address = sent.receipt.contract_address.ok_or(ChainError::NotMined {
+        call: label,
+        reason: format!("receipt of {} names no created contract", sent.tx),
+    })?;
+    Ok((address, sent.block))
 }

@@ -7,7 +7,7 @@ use bulwark_engine::{DerivedBatch, Domain, State, derive};
 
 use crate::{
     ChainError, Deployment,
-    history::{read_batches, read_messages},
+    history::{Blocks, read_batches, read_messages},
 };
 
 /// The L2 state at a batch, as L1 alone determines it.
@@ -17,19 +17,17 @@ pub struct Rebuilt {
     pub batch: u64,
     /// The state.
     pub state: State,
-    /// How many L1 messages the state consumed.
-    pub messages: usize,
 }
 
 /// Rebuilds the state at batch `upto` (or the highest committed batch below
 /// it) and checks every batch's claimed root along the way.
 pub async fn rebuild<P: Provider>(provider: &P, deployment: &Deployment, upto: u64) -> Result<Rebuilt, ChainError> {
-    let queued = read_messages(provider, deployment.bridge, deployment.deploy_block).await?;
+    let blocks = Blocks::to_head(provider, deployment.deploy_block).await?;
+    let queued = read_messages(provider, deployment.bridge, blocks).await?;
     let messages = queued.iter().map(|m| m.to_engine()).collect::<Result<Vec<_>, _>>()?;
-    let committed = read_batches(provider, deployment.rollup, deployment.deploy_block).await?;
+    let committed = read_batches(provider, deployment.rollup, blocks, upto).await?;
     let batches: Vec<DerivedBatch> = committed
         .iter()
-        .filter(|b| b.index <= upto)
         .map(|b| DerivedBatch {
             header: b.header.to_vec(),
             records: b.records.to_vec(),
@@ -40,6 +38,5 @@ pub async fn rebuild<P: Provider>(provider: &P, deployment: &Deployment, upto: u
     let batch = batches.len() as u64;
     let domain = Domain::new(deployment.chain_id, deployment.rollup);
     let state: State = derive(&messages, &batches, &domain)?;
-    let consumed = state.preimage().msgs_consumed as usize;
-    Ok(Rebuilt { batch, state, messages: consumed })
+    Ok(Rebuilt { batch, state })
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256};
 
-use crate::node::L1Kind;
+use crate::{bindings::Revert, node::L1Kind};
 
 /// Failures talking to, or reading from, L1.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +29,14 @@ pub enum ChainError {
     #[error("RPC {method} failed: {reason}")]
     Rpc { method: &'static str, reason: String },
     /// A contract call or transaction reverted or could not be sent.
-    #[error("{call} failed: {reason}")]
-    Contract { call: &'static str, reason: String },
+    #[error("{call} failed: {revert}")]
+    Contract { call: &'static str, revert: Revert },
+    /// A sent transaction was not mined (timeout, or a receipt without a block).
+    #[error("{call} was not mined: {reason}")]
+    NotMined { call: &'static str, reason: String },
+    /// A wallet could not sign typed data.
+    #[error("signing typed data failed: {0}")]
+    Sign(String),
     /// A mined transaction reverted.
     #[error("{call} reverted in transaction {tx}")]
     Reverted { call: &'static str, tx: B256 },
@@ -52,6 +58,13 @@ pub enum ChainError {
     /// A commit transaction's input is not a `commitBatch` call.
     #[error("batch {batch}: input of transaction {tx} is not a commitBatch call: {reason}")]
     BadCommitInput { batch: u64, tx: B256, reason: String },
+    /// The data root the engine computes from a commit's input differs from the
+    /// one the Rollup computed: Rust and Solidity disagree on the encoding.
+    #[error("batch {batch}: rollup computed data root {rollup}, engine computes {engine}")]
+    DataRootMismatch { batch: u64, rollup: B256, engine: B256 },
+    /// A commit's input does not form a batch the engine accepts.
+    #[error("batch {batch}: {source}")]
+    BadBatchData { batch: u64, source: bulwark_engine::BatchError },
     /// The input of a commit does not match what its event says was committed.
     #[error("batch {batch}: commit input disagrees with its event on {field}")]
     CommitEventMismatch { batch: u64, field: &'static str },
@@ -80,8 +93,16 @@ impl ChainError {
         Self::Rpc { method, reason: e.to_string() }
     }
 
-    /// Wraps a contract-call error.
-    pub fn contract(call: &'static str, e: impl std::fmt::Display) -> Self {
-        Self::Contract { call, reason: e.to_string() }
+    /// Wraps a contract-call error, decoding the protocol's custom errors.
+    pub fn contract(call: &'static str, e: &alloy::contract::Error) -> Self {
+        Self::Contract { call, revert: Revert::from(e) }
+    }
+
+    /// The Bridge's custom error, if this is a Bridge revert.
+    pub fn bridge_revert(&self) -> Option<&crate::bindings::Bridge::BridgeErrors> {
+        match self {
+            Self::Contract { revert: Revert::Bridge(e), .. } => Some(e),
+            _ => None,
+        }
     }
 }

@@ -12,7 +12,7 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 
-use bulwark_engine::{L1Message, MessageKind, TokenId};
+use bulwark_engine::{Batch, L1Message, MessageKind, TokenId};
 
 use crate::{
     ChainError,
@@ -41,13 +41,15 @@ pub struct QueuedMessage {
 }
 
 impl QueuedMessage {
-    /// The message queued by a transaction, from its receipt's `MessageQueued` log.
-    pub fn from_receipt(receipt: &TransactionReceipt) -> Result<Self, ChainError> {
+    /// The message `bridge` queued in a transaction, from its receipt's logs.
+    /// Only the Bridge's own log counts: a token contract called during the
+    /// deposit could emit a look-alike.
+    pub fn from_receipt(receipt: &TransactionReceipt, bridge: Address) -> Result<Self, ChainError> {
         let log = receipt
             .inner
             .logs()
             .iter()
-            .find(|log| log.topic0() == Some(&Bridge::MessageQueued::SIGNATURE_HASH))
+            .find(|log| log.address() == bridge && log.topic0() == Some(&Bridge::MessageQueued::SIGNATURE_HASH))
             .ok_or(ChainError::BadLog {
                 event: "MessageQueued",
                 tx: Some(receipt.transaction_hash),
@@ -118,17 +120,36 @@ pub struct CommittedBatch {
     pub tx: B256,
 }
 
-/// Reads every message the Bridge queued from block `from_block` on, checking
-/// that the queue is contiguous from index 0.
+/// The L1 block range history is read from: one fixed head per read, so that
+/// messages and batches are seen as of the same block.
+#[derive(Clone, Copy, Debug)]
+pub struct Blocks {
+    /// First block (the deployment's).
+    pub from: u64,
+    /// Last block (the head when the read began).
+    pub to: u64,
+}
+
+impl Blocks {
+    /// From `from` to the node's current head.
+    pub async fn to_head<P: Provider>(provider: &P, from: u64) -> Result<Self, ChainError> {
+        let to = provider.get_block_number().await.map_err(|e| ChainError::rpc("eth_blockNumber", e))?;
+        Ok(Self { from, to })
+    }
+}
+
+/// Reads every message the Bridge queued in `blocks`, checking that the queue
+/// is contiguous from index 0.
 pub async fn read_messages<P: Provider>(
     provider: &P,
     bridge: Address,
-    from_block: u64,
+    blocks: Blocks,
 ) -> Result<Vec<QueuedMessage>, ChainError> {
     let filter = Filter::new()
         .address(bridge)
         .event_signature(Bridge::MessageQueued::SIGNATURE_HASH)
-        .from_block(from_block);
+        .from_block(blocks.from)
+        .to_block(blocks.to);
     let logs = provider.get_logs(&filter).await.map_err(|e| ChainError::rpc("eth_getLogs", e))?;
     let mut messages = Vec::with_capacity(logs.len());
     for (position, log) in logs.iter().enumerate() {
@@ -141,32 +162,38 @@ pub async fn read_messages<P: Provider>(
     Ok(messages)
 }
 
-/// Reads every batch committed to `rollup` from block `from_block` on, in
+/// Reads the batches committed to `rollup` in `blocks`, up to index `upto`, in
 /// index order. A later commit of an index already seen (after a rewind)
-/// replaces it and drops the batches above it, as the Rollup's tip did.
+/// replaces it and drops the batches above it, as the Rollup's tip did; only
+/// the commits that remain have their transactions fetched.
 pub async fn read_batches<P: Provider>(
     provider: &P,
     rollup: Address,
-    from_block: u64,
+    blocks: Blocks,
+    upto: u64,
 ) -> Result<Vec<CommittedBatch>, ChainError> {
     let filter = Filter::new()
         .address(rollup)
         .event_signature(Rollup::BatchCommitted::SIGNATURE_HASH)
-        .from_block(from_block);
+        .from_block(blocks.from)
+        .to_block(blocks.to);
     let logs = provider.get_logs(&filter).await.map_err(|e| ChainError::rpc("eth_getLogs", e))?;
-    let mut batches: BTreeMap<u64, CommittedBatch> = BTreeMap::new();
+    let mut events: BTreeMap<u64, (Rollup::BatchCommitted, B256)> = BTreeMap::new();
     for (position, log) in logs.iter().enumerate() {
         let event = decode::<Rollup::BatchCommitted>(log, "BatchCommitted")?;
-        let expected_next = batches.keys().next_back().map_or(1, |last| last + 1);
+        let expected_next = events.keys().next_back().map_or(1, |last| last + 1);
         if event.index == 0 || event.index > expected_next {
             return Err(ChainError::BatchGap { position, index: event.index });
         }
         let tx = log.transaction_hash.ok_or(ChainError::LogWithoutTx { event: "BatchCommitted" })?;
-        let batch = read_commit(provider, rollup, &event, tx).await?;
-        batches.split_off(&event.index);
-        batches.insert(event.index, batch);
+        events.split_off(&event.index);
+        events.insert(event.index, (event, tx));
     }
-    Ok(batches.into_values().collect())
+    let mut batches = Vec::new();
+    for (event, tx) in events.range(..=upto).map(|(_, v)| v) {
+        batches.push(read_commit(provider, rollup, event, *tx).await?);
+    }
+    Ok(batches)
 }
 
 /// Fetches a commit transaction and checks its input against its event.
@@ -196,6 +223,11 @@ async fn read_commit<P: Provider>(
     }
     if call.post.msgsConsumed != event.msgsAfter {
         return Err(ChainError::CommitEventMismatch { batch, field: "msgsAfter" });
+    }
+    // The Rollup hashed these bytes on chain; the engine must get the same root.
+    let data = Batch::from_calldata(&call.header, &call.records).map_err(|source| ChainError::BadBatchData { batch, source })?;
+    if data.data_root() != event.dataRoot {
+        return Err(ChainError::DataRootMismatch { batch, rollup: event.dataRoot, engine: data.data_root() });
     }
     Ok(CommittedBatch {
         index: batch,

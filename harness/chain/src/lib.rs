@@ -5,6 +5,7 @@
 //! Data flows engine -> chain -> actors: this crate knows the engine's types
 //! but the engine never knows this crate.
 
+mod balance;
 pub mod bindings;
 mod deploy;
 pub mod derive;
@@ -13,6 +14,7 @@ pub mod history;
 pub mod node;
 mod tx;
 
+pub use balance::balance_of;
 pub use deploy::{DeployParams, Deployment, deploy, deploy_demo_token};
 pub use error::ChainError;
 pub use tx::{Sent, send};

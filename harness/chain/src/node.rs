@@ -12,7 +12,7 @@ use std::{
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, U64},
+    primitives::U64,
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
@@ -76,28 +76,36 @@ pub enum L1Node {
     /// anvil, owned by alloy's node bindings.
     Anvil(AnvilInstance),
     /// Hardhat's node, a child process we own.
-    Hardhat { child: Child, endpoint: String },
+    Hardhat {
+        /// The node process.
+        child: Child,
+        /// Its HTTP endpoint.
+        endpoint: String,
+        /// Where its stderr goes, for the error when it fails to start.
+        log: PathBuf,
+    },
 }
 
 impl L1Node {
     /// Starts a node of `kind` on a free loopback port and waits until it answers.
     pub async fn start(kind: L1Kind) -> Result<Self, ChainError> {
-        let bin = project_root().join("node_modules/.bin");
+        let fail = |reason: String| ChainError::NodeStart { kind, reason };
         match kind {
             L1Kind::Anvil => {
-                let path = bin.join("anvil");
-                require_binary(&path)?;
+                // The native binary, not the npm wrapper script: killing the
+                // wrapper would leave its child running.
+                let path = native_anvil()?;
                 // Not `--silent`: alloy reads the listening port from anvil's stdout.
-                let anvil = Anvil::at(path)
-                    .try_spawn()
-                    .map_err(|e| ChainError::NodeStart { kind, reason: e.to_string() })?;
+                let anvil = Anvil::at(path).try_spawn().map_err(|e| fail(e.to_string()))?;
                 Ok(Self::Anvil(anvil))
             }
             L1Kind::Hardhat => {
-                let path = bin.join("hardhat");
-                require_binary(&path)?;
-                let port = free_port().map_err(|e| ChainError::NodeStart { kind, reason: e.to_string() })?;
                 let root = project_root();
+                let path = root.join("node_modules/.bin/hardhat");
+                require_binary(&path)?;
+                let port = free_port().map_err(|e| fail(e.to_string()))?;
+                let log = std::env::temp_dir().join(format!("bulwark-hardhat-{port}.log"));
+                let stderr = std::fs::File::create(&log).map_err(|e| fail(format!("{}: {e}", log.display())))?;
                 // Started directly (not through npx) so that killing the child
                 // stops the node itself.
                 let child = Command::new(&path)
@@ -107,11 +115,11 @@ impl L1Node {
                     .env("HARDHAT_DISABLE_TELEMETRY_PROMPT", "true")
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    .stderr(stderr)
                     .spawn()
-                    .map_err(|e| ChainError::NodeStart { kind, reason: e.to_string() })?;
-                let node = Self::Hardhat { child, endpoint: format!("http://127.0.0.1:{port}") };
-                node.wait_ready(kind, Duration::from_secs(60)).await?;
+                    .map_err(|e| fail(e.to_string()))?;
+                let mut node = Self::Hardhat { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+                node.wait_for_hardhat(Duration::from_secs(60)).await?;
                 Ok(node)
             }
         }
@@ -133,16 +141,28 @@ impl L1Node {
         }
     }
 
-    async fn wait_ready(&self, kind: L1Kind, timeout: Duration) -> Result<(), ChainError> {
-        let url = self.endpoint().parse().map_err(|_| ChainError::BadEndpoint(self.endpoint()))?;
+    /// Waits until Hardhat answers on its port. Checks that the answer comes
+    /// from Hardhat (another node could have taken the port between our probe
+    /// and its bind) and that the process is still alive.
+    async fn wait_for_hardhat(&mut self, timeout: Duration) -> Result<(), ChainError> {
+        let Self::Hardhat { child, endpoint, log } = self else { return Ok(()) };
+        let kind = L1Kind::Hardhat;
+        let url = endpoint.parse().map_err(|_| ChainError::BadEndpoint(endpoint.clone()))?;
         let provider = ProviderBuilder::new().connect_http(url);
         let start = Instant::now();
         loop {
-            if provider.get_chain_id().await.is_ok() {
-                return Ok(());
+            if let Ok(Some(status)) = child.try_wait() {
+                let reason = format!("exited with {status}: {}", tail(log));
+                return Err(ChainError::NodeStart { kind, reason });
+            }
+            if let Ok(version) = provider.get_client_version().await {
+                if version.starts_with("HardhatNetwork") {
+                    return Ok(());
+                }
+                return Err(ChainError::NodeStart { kind, reason: format!("port taken by {version}") });
             }
             if start.elapsed() > timeout {
-                return Err(ChainError::NodeStart { kind, reason: format!("no RPC answer within {timeout:?}") });
+                return Err(ChainError::NodeStart { kind, reason: format!("no RPC answer within {timeout:?}: {}", tail(log)) });
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -151,11 +171,36 @@ impl L1Node {
 
 impl Drop for L1Node {
     fn drop(&mut self) {
-        if let Self::Hardhat { child, .. } = self {
+        if let Self::Hardhat { child, log, .. } = self {
             let _ = child.kill();
             let _ = child.wait();
+            let _ = std::fs::remove_file(log);
         }
     }
+}
+
+/// anvil's native binary for this platform, as `@foundry-rs/anvil` installs it.
+fn native_anvil() -> Result<PathBuf, ChainError> {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let path = project_root().join(format!("node_modules/@foundry-rs/anvil-{os}-{arch}/bin/anvil"));
+    require_binary(&path)?;
+    Ok(path)
+}
+
+/// The last lines of a log file, for an error message.
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().rev().take(5).collect();
+    lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
 }
 
 /// The dev account `i` as a local signer.
@@ -177,11 +222,6 @@ pub async fn advance_time<P: Provider>(provider: &P, seconds: u64) -> Result<(),
         .await
         .map_err(|e| ChainError::rpc("evm_mine", e))?;
     Ok(())
-}
-
-/// An account's ETH balance on L1.
-pub async fn eth_balance<P: Provider>(provider: &P, who: Address) -> Result<alloy::primitives::U256, ChainError> {
-    provider.get_balance(who).await.map_err(|e| ChainError::rpc("eth_getBalance", e))
 }
 
 fn require_binary(path: &Path) -> Result<(), ChainError> {

@@ -9,6 +9,7 @@ use bulwark_actors::{
     transcript::{Event, Transcript},
 };
 use bulwark_chain::node::L1Kind;
+use bulwark_engine::params::MAX_RECORDS;
 use clap::{Parser, Subcommand};
 use eyre::{WrapErr, bail};
 
@@ -36,7 +37,7 @@ enum Command {
         /// L1 client to start: anvil or hardhat.
         #[arg(long, default_value = "anvil")]
         l1: L1Kind,
-        /// Batch sizes (transfers per commit), each at most 512.
+        /// Batch sizes (transfers per commit), each at most MAX_RECORDS (512).
         #[arg(long, value_delimiter = ',', default_value = "16,256,512")]
         sizes: Vec<usize>,
     },
@@ -55,8 +56,8 @@ async fn main() -> eyre::Result<()> {
 }
 
 async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
-    if let Some(n) = sizes.iter().find(|&&n| n == 0 || n > 512) {
-        bail!("batch size {n} is outside 1..=512 (MAX_RECORDS)");
+    if let Some(n) = sizes.iter().find(|&&n| n == 0 || n > MAX_RECORDS) {
+        bail!("batch size {n} is outside 1..={MAX_RECORDS} (MAX_RECORDS)");
     }
     let users = (0..8).map(|i| format!("user{i}")).collect();
     let config = DevnetConfig { l1, users, ..DevnetConfig::default() };
@@ -69,7 +70,9 @@ async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
             bail!("only {} of {} transfers applied: the measurement is not of valid transfers", m.applied, m.transfers);
         }
     }
-    if let [first, .., last] = measured.as_slice() {
+    if let [first, .., last] = measured.as_slice()
+        && last.transfers != first.transfers
+    {
         let marginal = (last.commit_gas as f64 - first.commit_gas as f64) / (last.transfers as f64 - first.transfers as f64);
         println!("marginal gas per transfer between {} and {}: {marginal:.0}", first.transfers, last.transfers);
     }
