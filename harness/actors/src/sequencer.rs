@@ -148,6 +148,14 @@ impl Sequencer {
             .value(self.deployment.params.bond);
         let calldata = call.calldata().len();
         let sent = send(call, "commitBatch").await?;
+        tracing::info!(
+            batch = batch_index,
+            messages = built.trace.message_count(),
+            records = built.trace.record_count(),
+            gas = sent.gas_used,
+            tx = %sent.tx,
+            "committed batch"
+        );
 
         let steps = built
             .trace

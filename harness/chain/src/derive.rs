@@ -38,5 +38,6 @@ pub async fn rebuild<P: Provider>(provider: &P, deployment: &Deployment, upto: u
     let batch = batches.len() as u64;
     let domain = Domain::new(deployment.chain_id, deployment.rollup);
     let state: State = derive(&messages, &batches, &domain)?;
+    tracing::debug!(batch, messages = messages.len(), head = blocks.to, root = %state.root(), "rebuilt L2 state from L1");
     Ok(Rebuilt { batch, state })
 }

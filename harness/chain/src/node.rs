@@ -97,6 +97,7 @@ impl L1Node {
                 let path = native_anvil()?;
                 // Not `--silent`: alloy reads the listening port from anvil's stdout.
                 let anvil = Anvil::at(path).try_spawn().map_err(|e| fail(e.to_string()))?;
+                tracing::debug!(endpoint = %anvil.endpoint(), "anvil started");
                 Ok(Self::Anvil(anvil))
             }
             L1Kind::Hardhat => {
@@ -120,6 +121,7 @@ impl L1Node {
                     .map_err(|e| fail(e.to_string()))?;
                 let mut node = Self::Hardhat { child, endpoint: format!("http://127.0.0.1:{port}"), log };
                 node.wait_for_hardhat(Duration::from_secs(60)).await?;
+                tracing::debug!(endpoint = %node.endpoint(), "hardhat node started");
                 Ok(node)
             }
         }
