@@ -58,29 +58,25 @@ impl std::fmt::Display for Revert {
     }
 }
 
-impl From<&bulwark_engine::StatePreimage> for Rollup::StatePreimage {
-    fn from(p: &bulwark_engine::StatePreimage) -> Self {
-        Self {
-            accountsRoot: p.accounts_root,
-            withdrawalsRoot: p.withdrawals_root,
-            nextAccountIndex: p.next_account_index,
-            msgsConsumed: p.msgs_consumed,
-            withdrawalCount: p.withdrawal_count,
+/// `sol!` gives each contract its own copy of the Solidity `StatePreimage`
+/// struct; both take the engine's preimage the same way.
+macro_rules! state_preimage_from_engine {
+    ($($binding:ty),*) => {$(
+        impl From<&bulwark_engine::StatePreimage> for $binding {
+            fn from(p: &bulwark_engine::StatePreimage) -> Self {
+                Self {
+                    accountsRoot: p.accounts_root,
+                    withdrawalsRoot: p.withdrawals_root,
+                    nextAccountIndex: p.next_account_index,
+                    msgsConsumed: p.msgs_consumed,
+                    withdrawalCount: p.withdrawal_count,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<&bulwark_engine::StatePreimage> for Bridge::StatePreimage {
-    fn from(p: &bulwark_engine::StatePreimage) -> Self {
-        Self {
-            accountsRoot: p.accounts_root,
-            withdrawalsRoot: p.withdrawals_root,
-            nextAccountIndex: p.next_account_index,
-            msgsConsumed: p.msgs_consumed,
-            withdrawalCount: p.withdrawal_count,
-        }
-    }
-}
+state_preimage_from_engine!(Rollup::StatePreimage, Bridge::StatePreimage);
 
 impl From<&bulwark_engine::WithdrawalLeaf> for Bridge::WithdrawalLeaf {
     fn from(leaf: &bulwark_engine::WithdrawalLeaf) -> Self {
