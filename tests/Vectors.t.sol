@@ -118,7 +118,7 @@ contract VectorsTest is Test {
     // Trees, leaves, state roots
     // ----------------------------------------------------------------------------------------------------
 
-    function test_Vectors_emptySubtrees() public {
+    function test_Vectors_emptySubtrees() public view {
         bytes32[] memory z = vm.parseJsonBytes32Array(json, ".emptySubtrees");
         assertEq(z.length, 33, "emptySubtrees length");
         for (uint256 k; k < 33; ++k) {
@@ -131,7 +131,7 @@ contract VectorsTest is Test {
         }
     }
 
-    function test_Vectors_accountLeaves() public {
+    function test_Vectors_accountLeaves() public view {
         uint256 n = _count(".accountLeaves");
         assertGt(n, 0, "accountLeaves empty");
         for (uint256 i; i < n; ++i) {
@@ -146,7 +146,7 @@ contract VectorsTest is Test {
         }
     }
 
-    function test_Vectors_withdrawalLeaves() public {
+    function test_Vectors_withdrawalLeaves() public view {
         uint256 n = _count(".withdrawalLeaves");
         assertGt(n, 0, "withdrawalLeaves empty");
         for (uint256 i; i < n; ++i) {
@@ -161,7 +161,7 @@ contract VectorsTest is Test {
         }
     }
 
-    function test_Vectors_stateRoots() public {
+    function test_Vectors_stateRoots() public view {
         uint256 n = _count(".stateRoots");
         assertGt(n, 0, "stateRoots empty");
         for (uint256 i; i < n; ++i) {
@@ -177,7 +177,7 @@ contract VectorsTest is Test {
         assertEq(r.stateRoot(0), want, "Rollup batch 0");
     }
 
-    function test_Vectors_accountProofs() public {
+    function test_Vectors_accountProofs() public view {
         uint256 n = _count(".accountProofs");
         assertGt(n, 0, "accountProofs empty");
         for (uint256 i; i < n; ++i) {
@@ -211,7 +211,7 @@ contract VectorsTest is Test {
         assertEq(Rollup(at).domainSeparator(), want, "Rollup.domainSeparator()");
     }
 
-    function test_Vectors_transferDigests() public {
+    function test_Vectors_transferDigests() public view {
         bytes32 sep = _domain();
         uint256 n = _count(".transferDigests");
         assertGt(n, 0, "transferDigests empty");
@@ -229,7 +229,7 @@ contract VectorsTest is Test {
         }
     }
 
-    function test_Vectors_withdrawDigests() public {
+    function test_Vectors_withdrawDigests() public view {
         bytes32 sep = _domain();
         uint256 n = _count(".withdrawDigests");
         assertGt(n, 0, "withdrawDigests empty");
@@ -247,7 +247,7 @@ contract VectorsTest is Test {
     }
 
     /// @dev §5.2 rules 1–4 by LibSignature, rule 5 (signer == owner) here.
-    function test_Vectors_signatures() public {
+    function test_Vectors_signatures() public view {
         uint256 n = _count(".signatures");
         assertGt(n, 0, "signatures empty");
         for (uint256 i; i < n; ++i) {
@@ -269,7 +269,7 @@ contract VectorsTest is Test {
     // Records, messages, batch data
     // ----------------------------------------------------------------------------------------------------
 
-    function test_Vectors_records() public {
+    function test_Vectors_records() public view {
         uint256 n = _count(".records");
         assertGt(n, 0, "records empty");
         for (uint256 i; i < n; ++i) {
@@ -308,7 +308,7 @@ contract VectorsTest is Test {
         );
     }
 
-    function test_Vectors_messages() public {
+    function test_Vectors_messages() public view {
         uint256 n = _count(".messages");
         assertGt(n, 0, "messages empty");
         for (uint256 i; i < n; ++i) {
@@ -351,7 +351,7 @@ contract VectorsTest is Test {
     /// @dev Checks the trace's structure, hashes and the step-root rules of §7–§8 that need no one-step:
     ///      message steps always change the root (msgsConsumed advances); padding, malformed, skipped and
     ///      identity steps leave it unchanged; record outcomes agree with the codec and signature form.
-    function test_Vectors_trace() public {
+    function test_Vectors_trace() public view {
         (StatePreimage memory pre, bytes32 preHash) = _state(".trace.preState");
         (StatePreimage memory post, bytes32 postHash) = _state(".trace.postState");
         assertEq(LibHash.stateRoot(pre), preHash, "trace.preState.hash");

@@ -59,13 +59,7 @@ contract GasTest is BaseTest {
     }
 
     function test_Gas_finalizeWithdrawal() public {
-        vm.prank(alice);
-        bridge.depositETH{value: 10 ether}(NEW_ACCOUNT);
-        token.mint(alice, 1000);
-        vm.startPrank(alice);
-        token.approve(address(bridge), 1000);
-        bridge.depositERC20(address(token), 1000, NEW_ACCOUNT);
-        vm.stopPrank();
+        _fundBridge();
 
         WithdrawalLeaf memory eth = WithdrawalLeaf(0, bob, 0, 1 ether);
         WithdrawalLeaf memory erc = WithdrawalLeaf(1, bob, 1, 500);

@@ -15,14 +15,7 @@ contract WithdrawalTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
-        // Fund the bridge: 10 ether and 1000 DEMO (token 1).
-        vm.prank(alice);
-        bridge.depositETH{value: 10 ether}(NEW_ACCOUNT);
-        token.mint(alice, 1000);
-        vm.startPrank(alice);
-        token.approve(address(bridge), 1000);
-        bridge.depositERC20(address(token), 1000, NEW_ACCOUNT);
-        vm.stopPrank();
+        _fundBridge();
     }
 
     function _addLeaf(address recipient, uint32 tokenId, uint128 amount) internal returns (WithdrawalLeaf memory w) {

@@ -6,7 +6,7 @@ import {Test} from "forge-std/Test.sol";
 import {Rollup} from "../../contracts/L1/Rollup.sol";
 import {Bridge} from "../../contracts/L1/Bridge.sol";
 import {DemoToken} from "../../contracts/mocks/DemoToken.sol";
-import {StatePreimage, Batch} from "../../contracts/libraries/Types.sol";
+import {StatePreimage, Batch, NEW_ACCOUNT} from "../../contracts/libraries/Types.sol";
 import {MerkleBuilder} from "./MerkleBuilder.sol";
 
 /// @title BaseTest
@@ -39,6 +39,17 @@ abstract contract BaseTest is Test {
     // ----------------------------------------------------------------------------------------------------
     // States and batches
     // ----------------------------------------------------------------------------------------------------
+
+    /// @dev Funds the bridge as withdrawal tests need it: alice deposits 10 ether and 1000 DEMO (token 1).
+    function _fundBridge() internal {
+        vm.prank(alice);
+        bridge.depositETH{value: 10 ether}(NEW_ACCOUNT);
+        token.mint(alice, 1000);
+        vm.startPrank(alice);
+        token.approve(address(bridge), 1000);
+        bridge.depositERC20(address(token), 1000, NEW_ACCOUNT);
+        vm.stopPrank();
+    }
 
     function _emptyRoot() internal pure returns (bytes32) {
         return MerkleBuilder.z(32);
