@@ -66,7 +66,9 @@ impl Devnet {
     /// Starts the node, deploys, funds users with the demo token.
     pub async fn start(config: &DevnetConfig) -> Result<Self, ChainError> {
         if config.users.len() > 8 {
-            return Err(ChainError::NoDevKey(FIRST_USER_KEY + config.users.len() - 1));
+            return Err(ChainError::NoDevKey(
+                FIRST_USER_KEY + config.users.len() - 1,
+            ));
         }
         let node = L1Node::start(config.l1).await?;
         let endpoint = node.endpoint();
@@ -84,11 +86,22 @@ impl Devnet {
         let erc20 = DemoToken::new(token, &deployer.provider);
         for (i, name) in config.users.iter().enumerate() {
             let account = L1Account::connect(&endpoint, dev_signer(FIRST_USER_KEY + i)?)?;
-            send(erc20.mint(account.address(), U256::from(config.token_mint)), "mint").await?;
+            send(
+                erc20.mint(account.address(), U256::from(config.token_mint)),
+                "mint",
+            )
+            .await?;
             users.push(User::new(name.clone(), account));
         }
         let sequencer = Sequencer::new(sequencer_account, deployment.clone(), Header::default());
-        Ok(Self { deployment, deployer, sequencer, token, users, node })
+        Ok(Self {
+            deployment,
+            deployer,
+            sequencer,
+            token,
+            users,
+            node,
+        })
     }
 
     /// The sequencer's L1 account (it also holds an L2 account for fees).

@@ -25,7 +25,10 @@ pub enum ExitError {
 }
 
 /// The L2 state at the last final batch, rebuilt from L1.
-pub async fn final_state(account: &L1Account, deployment: &Deployment) -> Result<Rebuilt, ExitError> {
+pub async fn final_state(
+    account: &L1Account,
+    deployment: &Deployment,
+) -> Result<Rebuilt, ExitError> {
     let rollup = Rollup::new(deployment.rollup, &account.provider);
     let last_final = rollup
         .lastFinalized()
@@ -46,7 +49,10 @@ pub async fn finalize_withdrawal(
     let proof = view
         .state
         .withdrawal_proof(index)
-        .ok_or(ExitError::NotInFinalState { index, batch: view.batch })?;
+        .ok_or(ExitError::NotInFinalState {
+            index,
+            batch: view.batch,
+        })?;
     let bridge = Bridge::new(deployment.bridge, &account.provider);
     let call = bridge.finalizeWithdrawal(
         view.batch,
@@ -58,12 +64,22 @@ pub async fn finalize_withdrawal(
 }
 
 /// What the Bridge holds of a token on L1.
-pub async fn bridge_holdings(account: &L1Account, deployment: &Deployment, token: TokenId) -> Result<U256, ChainError> {
+pub async fn bridge_holdings(
+    account: &L1Account,
+    deployment: &Deployment,
+    token: TokenId,
+) -> Result<U256, ChainError> {
     let address = if token == TokenId::ETH {
         None
     } else {
         let bridge = Bridge::new(deployment.bridge, &account.provider);
-        Some(bridge.tokenAddress(token.0).call().await.map_err(|e| ChainError::contract("tokenAddress", &e))?)
+        Some(
+            bridge
+                .tokenAddress(token.0)
+                .call()
+                .await
+                .map_err(|e| ChainError::contract("tokenAddress", &e))?,
+        )
     };
     balance_of(&account.provider, address, deployment.bridge).await
 }
@@ -71,5 +87,9 @@ pub async fn bridge_holdings(account: &L1Account, deployment: &Deployment, token
 /// Sum of the L2 balances of `token` in `state`, in 256 bits so that no sum of
 /// 128-bit balances can overflow.
 pub fn l2_total(state: &State, token: TokenId) -> U256 {
-    state.accounts().filter(|(_, a)| a.token == token).map(|(_, a)| U256::from(a.balance)).sum()
+    state
+        .accounts()
+        .filter(|(_, a)| a.token == token)
+        .map(|(_, a)| U256::from(a.balance))
+        .sum()
 }

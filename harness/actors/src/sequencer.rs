@@ -69,7 +69,14 @@ impl Sequencer {
     /// A sequencer starting from genesis, charging fees to `header`'s recipients.
     pub fn new(account: L1Account, deployment: Deployment, header: Header) -> Self {
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
-        Self { account, deployment, domain, header, state: State::genesis(), tip: 0 }
+        Self {
+            account,
+            deployment,
+            domain,
+            header,
+            state: State::genesis(),
+            tip: 0,
+        }
     }
 
     /// The sequencer's L1 account.
@@ -94,12 +101,27 @@ impl Sequencer {
 
     /// A sequencer restarting against a live deployment: its state is rebuilt
     /// from L1 at the Rollup's tip, never read from a local database.
-    pub async fn resume(account: L1Account, deployment: Deployment, header: Header) -> Result<Self, ChainError> {
+    pub async fn resume(
+        account: L1Account,
+        deployment: Deployment,
+        header: Header,
+    ) -> Result<Self, ChainError> {
         let rollup = Rollup::new(deployment.rollup, &account.provider);
-        let tip = rollup.tip().call().await.map_err(|e| ChainError::contract("tip", &e))?;
+        let tip = rollup
+            .tip()
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("tip", &e))?;
         let rebuilt = rebuild(&account.provider, &deployment, tip).await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
-        Ok(Self { account, deployment, domain, header, state: rebuilt.state, tip })
+        Ok(Self {
+            account,
+            deployment,
+            domain,
+            header,
+            state: rebuilt.state,
+            tip,
+        })
     }
 
     /// The last batch this sequencer committed (or resumed at).
@@ -110,14 +132,22 @@ impl Sequencer {
     /// Messages queued on L1 that the tip has not consumed.
     pub async fn pending_messages(&self) -> Result<Vec<L1Message>, ChainError> {
         let blocks = Blocks::to_head(&self.account.provider, self.deployment.deploy_block).await?;
-        let queued = history::read_messages(&self.account.provider, self.deployment.bridge, blocks).await?;
+        let queued =
+            history::read_messages(&self.account.provider, self.deployment.bridge, blocks).await?;
         let consumed = self.state.preimage().msgs_consumed;
-        queued.iter().filter(|m| m.index >= consumed).map(QueuedMessage::to_engine).collect()
+        queued
+            .iter()
+            .filter(|m| m.index >= consumed)
+            .map(QueuedMessage::to_engine)
+            .collect()
     }
 
     /// Builds and commits one batch: every pending message (up to the cap),
     /// then `records` in the order given.
-    pub async fn commit(&mut self, records: Vec<[u8; 128]>) -> Result<CommitReport, SequencerError> {
+    pub async fn commit(
+        &mut self,
+        records: Vec<[u8; 128]>,
+    ) -> Result<CommitReport, SequencerError> {
         let batch_index = self.tip + 1;
         let messages = self.pending_messages().await?;
         let mut builder = BatchBuilder::new(self.state.clone(), self.domain, self.header.clone());
@@ -126,13 +156,26 @@ impl Sequencer {
                 Ok(_) => {}
                 // The batch is full of messages; the rest wait for the next one.
                 Err(BuildError::TooManyMessages) => break,
-                Err(source) => return Err(SequencerError::Build { batch: batch_index, source }),
+                Err(source) => {
+                    return Err(SequencerError::Build {
+                        batch: batch_index,
+                        source,
+                    });
+                }
             }
         }
         for record in records {
-            builder.push_record(record).map_err(|source| SequencerError::Build { batch: batch_index, source })?;
+            builder
+                .push_record(record)
+                .map_err(|source| SequencerError::Build {
+                    batch: batch_index,
+                    source,
+                })?;
         }
-        let built = builder.build().map_err(|source| SequencerError::Build { batch: batch_index, source })?;
+        let built = builder.build().map_err(|source| SequencerError::Build {
+            batch: batch_index,
+            source,
+        })?;
 
         let header_bytes = Bytes::from(built.batch.header_bytes());
         let record_bytes = Bytes::from(built.batch.records_bytes());
@@ -164,7 +207,11 @@ impl Sequencer {
             .zip(built.trace.outcomes())
             .enumerate()
             .filter(|(_, (step, _))| !matches!(step, Step::Identity))
-            .map(|(i, (step, outcome))| StepReport { step: i, input: *step, outcome: *outcome })
+            .map(|(i, (step, outcome))| StepReport {
+                step: i,
+                input: *step,
+                outcome: *outcome,
+            })
             .collect();
         let report = CommitReport {
             batch: batch_index,

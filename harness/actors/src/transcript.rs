@@ -20,9 +20,15 @@ pub fn units(amount: u128) -> String {
 /// Formats a signed L1 balance change.
 pub fn signed_units(before: U256, after: U256) -> String {
     if after >= before {
-        format!("+{}", units(u128::try_from(after - before).unwrap_or(u128::MAX)))
+        format!(
+            "+{}",
+            units(u128::try_from(after - before).unwrap_or(u128::MAX))
+        )
     } else {
-        format!("-{}", units(u128::try_from(before - after).unwrap_or(u128::MAX)))
+        format!(
+            "-{}",
+            units(u128::try_from(before - after).unwrap_or(u128::MAX))
+        )
     }
 }
 
@@ -37,13 +43,32 @@ pub enum Event {
     /// A section heading.
     Stage(String),
     /// The contracts are live.
-    Deployed { l1: String, rollup: Address, bridge: Address, chain_id: u64, window: u64, bond: u128 },
+    Deployed {
+        l1: String,
+        rollup: Address,
+        bridge: Address,
+        chain_id: u64,
+        window: u64,
+        bond: u128,
+    },
     /// A deposit was queued on L1.
-    Deposited { user: String, symbol: String, amount: u128, target: String, message: u64, gas: u64 },
+    Deposited {
+        user: String,
+        symbol: String,
+        amount: u128,
+        target: String,
+        message: u64,
+        gas: u64,
+    },
     /// A user signed an L2 transaction (or an adversary crafted a record).
     Submitted { user: String, what: String },
     /// One step of a committed batch and what the STF did with it.
-    Step { batch: u64, step: usize, what: String, outcome: String },
+    Step {
+        batch: u64,
+        step: usize,
+        what: String,
+        outcome: String,
+    },
     /// A batch was committed.
     Committed {
         batch: u64,
@@ -60,9 +85,21 @@ pub enum Event {
     /// A batch became final.
     Finalized { batch: u64, gas: u64 },
     /// The L2 state was rebuilt from L1 data alone.
-    Rebuilt { batches: usize, messages: usize, root: B256, matches_sequencer: bool },
+    Rebuilt {
+        batches: usize,
+        messages: usize,
+        root: B256,
+        matches_sequencer: bool,
+    },
     /// A withdrawal was paid on L1.
-    WithdrawalPaid { user: String, index: u32, symbol: String, amount: u128, l1_change: String, gas: u64 },
+    WithdrawalPaid {
+        user: String,
+        index: u32,
+        symbol: String,
+        amount: u128,
+        l1_change: String,
+        gas: u64,
+    },
     /// A second payout of a withdrawal was refused, as it must be.
     DoublePayoutRefused { index: u32, reason: String },
     /// The sequencer took its bonds back.
@@ -77,40 +114,98 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Stage(title) => write!(f, "\n== {title} =="),
-            Self::Deployed { l1, rollup, bridge, chain_id, window, bond } => write!(
+            Self::Deployed {
+                l1,
+                rollup,
+                bridge,
+                chain_id,
+                window,
+                bond,
+            } => write!(
                 f,
                 "deployed on {l1} (chain {chain_id}): Rollup {rollup}, Bridge {bridge}; window {window} s, bond {} ETH",
                 units(*bond)
             ),
-            Self::Deposited { user, symbol, amount, target, message, gas } => {
-                write!(f, "{user} deposits {} {symbol} to {target}: L1 message #{message} ({gas} gas)", units(*amount))
+            Self::Deposited {
+                user,
+                symbol,
+                amount,
+                target,
+                message,
+                gas,
+            } => {
+                write!(
+                    f,
+                    "{user} deposits {} {symbol} to {target}: L1 message #{message} ({gas} gas)",
+                    units(*amount)
+                )
             }
             Self::Submitted { user, what } => write!(f, "{user} submits {what}"),
-            Self::Step { batch, step, what, outcome } => write!(f, "  batch {batch} step {step:>3}: {what} -> {outcome}"),
-            Self::Committed { batch, messages, records, applied, skipped, calldata, gas, state_root } => write!(
+            Self::Step {
+                batch,
+                step,
+                what,
+                outcome,
+            } => write!(f, "  batch {batch} step {step:>3}: {what} -> {outcome}"),
+            Self::Committed {
+                batch,
+                messages,
+                records,
+                applied,
+                skipped,
+                calldata,
+                gas,
+                state_root,
+            } => write!(
                 f,
                 "sequencer commits batch {batch}: {messages} L1 messages + {records} records ({applied} applied, {skipped} skipped), \
                  {calldata} bytes of calldata, {gas} gas, state root {}",
                 short(state_root)
             ),
-            Self::TimeTravel { seconds } => write!(f, "L1 time moves forward {seconds} s (past the challenge window)"),
+            Self::TimeTravel { seconds } => write!(
+                f,
+                "L1 time moves forward {seconds} s (past the challenge window)"
+            ),
             Self::Finalized { batch, gas } => write!(f, "batch {batch} is final ({gas} gas)"),
-            Self::Rebuilt { batches, messages, root, matches_sequencer } => write!(
+            Self::Rebuilt {
+                batches,
+                messages,
+                root,
+                matches_sequencer,
+            } => write!(
                 f,
                 "state rebuilt from L1 alone ({messages} messages, {batches} batches): root {} {}",
                 short(root),
-                if *matches_sequencer { "= sequencer's state" } else { "DIFFERS from the sequencer's state" }
+                if *matches_sequencer {
+                    "= sequencer's state"
+                } else {
+                    "DIFFERS from the sequencer's state"
+                }
             ),
-            Self::WithdrawalPaid { user, index, symbol, amount, l1_change, gas } => write!(
+            Self::WithdrawalPaid {
+                user,
+                index,
+                symbol,
+                amount,
+                l1_change,
+                gas,
+            } => write!(
                 f,
                 "{user} finalizes withdrawal #{index}: {} {symbol} paid on L1 (L1 balance {l1_change} {symbol} after {gas} gas)",
                 units(*amount)
             ),
             Self::DoublePayoutRefused { index, reason } => {
-                write!(f, "a second payout of withdrawal #{index} is refused: {reason}")
+                write!(
+                    f,
+                    "a second payout of withdrawal #{index} is refused: {reason}"
+                )
             }
             Self::BondWithdrawn { amount, gas } => {
-                write!(f, "sequencer withdraws its bonds: {} ETH ({gas} gas)", units(u128::try_from(*amount).unwrap_or(u128::MAX)))
+                write!(
+                    f,
+                    "sequencer withdraws its bonds: {} ETH ({gas} gas)",
+                    units(u128::try_from(*amount).unwrap_or(u128::MAX))
+                )
             }
             Self::Check { what, ok } => write!(f, "[{}] {what}", if *ok { "ok" } else { "FAILED" }),
             Self::Line(line) => f.write_str(line),
@@ -128,7 +223,10 @@ pub struct Transcript {
 impl Transcript {
     /// A transcript that prints each event as it is recorded.
     pub fn printing() -> Self {
-        Self { events: Vec::new(), echo: true }
+        Self {
+            events: Vec::new(),
+            echo: true,
+        }
     }
 
     /// A silent transcript (tests).
@@ -174,15 +272,27 @@ mod tests {
 
     #[test]
     fn signed_units_shows_direction() {
-        assert_eq!(signed_units(U256::from(10u128.pow(18)), U256::from(3 * 10u128.pow(18))), "+2");
-        assert_eq!(signed_units(U256::from(3 * 10u128.pow(18)), U256::from(10u128.pow(18))), "-2");
+        assert_eq!(
+            signed_units(U256::from(10u128.pow(18)), U256::from(3 * 10u128.pow(18))),
+            "+2"
+        );
+        assert_eq!(
+            signed_units(U256::from(3 * 10u128.pow(18)), U256::from(10u128.pow(18))),
+            "-2"
+        );
     }
 
     #[test]
     fn failed_checks_are_listed() {
         let mut t = Transcript::silent();
-        t.push(Event::Check { what: "a".into(), ok: true });
-        t.push(Event::Check { what: "b".into(), ok: false });
+        t.push(Event::Check {
+            what: "a".into(),
+            ok: true,
+        });
+        t.push(Event::Check {
+            what: "b".into(),
+            ok: false,
+        });
         assert_eq!(t.failed_checks(), vec!["b"]);
     }
 }

@@ -33,7 +33,10 @@ pub struct Deposit {
 impl User {
     /// A user with an L1 account.
     pub fn new(name: impl Into<String>, l1: L1Account) -> Self {
-        Self { name: name.into(), l1 }
+        Self {
+            name: name.into(),
+            l1,
+        }
     }
 
     /// The user's L1 address (also the owner of its L2 leaves).
@@ -42,9 +45,18 @@ impl User {
     }
 
     /// Deposits `amount` wei to `target` (an account index or `NEW_ACCOUNT`).
-    pub async fn deposit_eth(&self, deployment: &Deployment, amount: u128, target: u64) -> Result<Deposit, ChainError> {
+    pub async fn deposit_eth(
+        &self,
+        deployment: &Deployment,
+        amount: u128,
+        target: u64,
+    ) -> Result<Deposit, ChainError> {
         let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
-        let sent = send(bridge.depositETH(target).value(U256::from(amount)), "depositETH").await?;
+        let sent = send(
+            bridge.depositETH(target).value(U256::from(amount)),
+            "depositETH",
+        )
+        .await?;
         let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
         Ok(Deposit { message, sent })
     }
@@ -58,15 +70,27 @@ impl User {
         target: u64,
     ) -> Result<Deposit, ChainError> {
         let erc20 = DemoToken::new(token, &self.l1.provider);
-        send(erc20.approve(deployment.bridge, U256::from(amount)), "approve").await?;
+        send(
+            erc20.approve(deployment.bridge, U256::from(amount)),
+            "approve",
+        )
+        .await?;
         let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
-        let sent = send(bridge.depositERC20(token, U256::from(amount), target), "depositERC20").await?;
+        let sent = send(
+            bridge.depositERC20(token, U256::from(amount), target),
+            "depositERC20",
+        )
+        .await?;
         let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
         Ok(Deposit { message, sent })
     }
 
     /// Signs a transfer with the wallet's typed-data signing.
-    pub async fn sign_transfer(&self, deployment: &Deployment, tx: Transfer) -> Result<SignedTransfer, ChainError> {
+    pub async fn sign_transfer(
+        &self,
+        deployment: &Deployment,
+        tx: Transfer,
+    ) -> Result<SignedTransfer, ChainError> {
         let payload = typed_data::Transfer {
             from: tx.from.0,
             to: tx.to.0,
@@ -80,7 +104,11 @@ impl User {
     }
 
     /// Signs a withdrawal with the wallet's typed-data signing.
-    pub async fn sign_withdraw(&self, deployment: &Deployment, tx: Withdraw) -> Result<SignedWithdraw, ChainError> {
+    pub async fn sign_withdraw(
+        &self,
+        deployment: &Deployment,
+        tx: Withdraw,
+    ) -> Result<SignedWithdraw, ChainError> {
         let payload = typed_data::Withdraw {
             from: tx.from.0,
             recipient: tx.recipient,

@@ -21,7 +21,9 @@ pub struct L1Account {
 impl L1Account {
     /// Connects `signer` to the node at `endpoint`.
     pub fn connect(endpoint: &str, signer: PrivateKeySigner) -> Result<Self, ChainError> {
-        let url = endpoint.parse().map_err(|_| ChainError::BadEndpoint(endpoint.to_owned()))?;
+        let url = endpoint
+            .parse()
+            .map_err(|_| ChainError::BadEndpoint(endpoint.to_owned()))?;
         // Nonces are asked of the node each time rather than cached: a cached
         // nonce is spent even when gas estimation reverts, and the next
         // transaction would then wait forever behind the gap.

@@ -12,32 +12,70 @@ use bulwark_actors::{
 use bulwark_chain::node::L1Kind;
 
 async fn run(l1: L1Kind) {
-    let config = DevnetConfig { l1, ..DevnetConfig::default() };
+    let config = DevnetConfig {
+        l1,
+        ..DevnetConfig::default()
+    };
     let mut transcript = Transcript::silent();
     let outcomes = match happy_path::run(&config, &mut transcript).await {
         Ok(outcomes) => outcomes,
-        Err(e) => panic!("happy path on {l1} failed: {e}\ntranscript:\n{}", render(&transcript)),
+        Err(e) => panic!(
+            "happy path on {l1} failed: {e}\ntranscript:\n{}",
+            render(&transcript)
+        ),
     };
-    assert!(outcomes.failed_checks.is_empty(), "failed checks on {l1}: {:?}", outcomes.failed_checks);
+    assert!(
+        outcomes.failed_checks.is_empty(),
+        "failed checks on {l1}: {:?}",
+        outcomes.failed_checks
+    );
     assert_eq!(outcomes.batches, 3, "three batches committed and finalized");
 
-    let reasons: Vec<&str> =
-        outcomes.skipped.iter().map(|(_, _, outcome)| outcome.skip_reason().map_or("applied", |r| r.name())).collect();
+    let reasons: Vec<&str> = outcomes
+        .skipped
+        .iter()
+        .map(|(_, _, outcome)| outcome.skip_reason().map_or("applied", |r| r.name()))
+        .collect();
     assert_eq!(
         reasons,
-        vec!["WrongSigner", "SignatureS", "Overdraft", "BadNonce", "UnknownKind"],
+        vec![
+            "WrongSigner",
+            "SignatureS",
+            "Overdraft",
+            "BadNonce",
+            "UnknownKind"
+        ],
         "each invalid transaction is skipped, in order, for its own reason"
     );
 
     const ETH: u128 = 10u128.pow(18);
-    let mut paid: Vec<(u32, u128)> = outcomes.payouts.iter().map(|(_, _, token, amount)| (*token, *amount)).collect();
+    let mut paid: Vec<(u32, u128)> = outcomes
+        .payouts
+        .iter()
+        .map(|(_, _, token, amount)| (*token, *amount))
+        .collect();
     paid.sort();
-    assert_eq!(paid, vec![(0, ETH), (0, 2 * ETH), (1, 75 * ETH), (1, 100 * ETH)], "the four withdrawals paid on L1");
-    assert!(outcomes.gas.commits.iter().all(|(_, _, gas)| *gas < 1 << 24), "every commit fits 2^24 gas");
+    assert_eq!(
+        paid,
+        vec![(0, ETH), (0, 2 * ETH), (1, 75 * ETH), (1, 100 * ETH)],
+        "the four withdrawals paid on L1"
+    );
+    assert!(
+        outcomes
+            .gas
+            .commits
+            .iter()
+            .all(|(_, _, gas)| *gas < 1 << 24),
+        "every commit fits 2^24 gas"
+    );
 }
 
 fn render(transcript: &Transcript) -> String {
-    transcript.events().iter().map(|e| format!("{e}\n")).collect()
+    transcript
+        .events()
+        .iter()
+        .map(|e| format!("{e}\n"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,22 +95,51 @@ async fn restarted_sequencer_rebuilds_from_l1() {
     use bulwark_actors::sequencer::Sequencer;
     use bulwark_engine::{Header, NEW_ACCOUNT};
 
-    let mut devnet = Devnet::start(&DevnetConfig::default()).await.expect("devnet");
+    let mut devnet = Devnet::start(&DevnetConfig::default())
+        .await
+        .expect("devnet");
     let d = devnet.deployment.clone();
     let alice = devnet.users[0].clone();
-    alice.deposit_eth(&d, 10u128.pow(18), NEW_ACCOUNT).await.expect("deposit");
-    devnet.sequencer.commit(Vec::new()).await.expect("first commit");
-    alice.deposit_eth(&d, 2 * 10u128.pow(18), 0).await.expect("second deposit");
-
-    let mut resumed = Sequencer::resume(devnet.sequencer.account().clone(), d.clone(), Header::default())
+    alice
+        .deposit_eth(&d, 10u128.pow(18), NEW_ACCOUNT)
         .await
-        .expect("resume from L1");
-    assert_eq!(resumed.tip(), 1);
-    assert_eq!(resumed.state().root(), devnet.sequencer.state().root(), "rebuilt state equals the live one");
+        .expect("deposit");
+    devnet
+        .sequencer
+        .commit(Vec::new())
+        .await
+        .expect("first commit");
+    alice
+        .deposit_eth(&d, 2 * 10u128.pow(18), 0)
+        .await
+        .expect("second deposit");
 
-    let report = resumed.commit(Vec::new()).await.expect("commit after restart");
+    let mut resumed = Sequencer::resume(
+        devnet.sequencer.account().clone(),
+        d.clone(),
+        Header::default(),
+    )
+    .await
+    .expect("resume from L1");
+    assert_eq!(resumed.tip(), 1);
+    assert_eq!(
+        resumed.state().root(),
+        devnet.sequencer.state().root(),
+        "rebuilt state equals the live one"
+    );
+
+    let report = resumed
+        .commit(Vec::new())
+        .await
+        .expect("commit after restart");
     assert_eq!(report.batch, 2);
-    assert_eq!(report.messages, 1, "the resumed sequencer consumes the message queued while it was down");
-    let balance = resumed.state().account(bulwark_engine::AccountIndex(0)).map(|a| a.balance);
+    assert_eq!(
+        report.messages, 1,
+        "the resumed sequencer consumes the message queued while it was down"
+    );
+    let balance = resumed
+        .state()
+        .account(bulwark_engine::AccountIndex(0))
+        .map(|a| a.balance);
     assert_eq!(balance, Some(3 * 10u128.pow(18)));
 }

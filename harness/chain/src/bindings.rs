@@ -80,6 +80,11 @@ state_preimage_from_engine!(Rollup::StatePreimage, Bridge::StatePreimage);
 
 impl From<&bulwark_engine::WithdrawalLeaf> for Bridge::WithdrawalLeaf {
     fn from(leaf: &bulwark_engine::WithdrawalLeaf) -> Self {
-        Self { index: leaf.index.0, recipient: leaf.recipient, token: leaf.token.0, amount: leaf.amount }
+        Self {
+            index: leaf.index.0,
+            recipient: leaf.recipient,
+            token: leaf.token.0,
+            amount: leaf.amount,
+        }
     }
 }

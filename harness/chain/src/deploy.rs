@@ -53,24 +53,53 @@ pub async fn deploy<P: Provider + Clone>(
         .map_err(|e| ChainError::rpc("eth_getTransactionCount", e))?;
     let expected_bridge = deployer.create(nonce + 1);
 
-    let rollup_tx = Rollup::deploy_builder(provider.clone(), expected_bridge, params.sequencer, params.window, params.bond);
+    let rollup_tx = Rollup::deploy_builder(
+        provider.clone(),
+        expected_bridge,
+        params.sequencer,
+        params.window,
+        params.bond,
+    );
     let (rollup, deploy_block) = create(rollup_tx, "deploy Rollup").await?;
-    let (bridge, _) = create(Bridge::deploy_builder(provider.clone(), rollup), "deploy Bridge").await?;
+    let (bridge, _) = create(
+        Bridge::deploy_builder(provider.clone(), rollup),
+        "deploy Bridge",
+    )
+    .await?;
     if bridge != expected_bridge {
-        return Err(ChainError::BridgeAddressMismatch { expected: expected_bridge, actual: bridge });
+        return Err(ChainError::BridgeAddressMismatch {
+            expected: expected_bridge,
+            actual: bridge,
+        });
     }
-    let chain_id = provider.get_chain_id().await.map_err(|e| ChainError::rpc("eth_chainId", e))?;
-    Ok(Deployment { rollup, bridge, chain_id, deploy_block, params })
+    let chain_id = provider
+        .get_chain_id()
+        .await
+        .map_err(|e| ChainError::rpc("eth_chainId", e))?;
+    Ok(Deployment {
+        rollup,
+        bridge,
+        chain_id,
+        deploy_block,
+        params,
+    })
 }
 
 /// Deploys a mintable ERC20 for demos and tests.
-pub async fn deploy_demo_token<P: Provider + Clone>(provider: &P, name: &str, symbol: &str) -> Result<Address, ChainError> {
+pub async fn deploy_demo_token<P: Provider + Clone>(
+    provider: &P,
+    name: &str,
+    symbol: &str,
+) -> Result<Address, ChainError> {
     let tx = DemoToken::deploy_builder(provider.clone(), name.to_owned(), symbol.to_owned());
     Ok(create(tx, "deploy DemoToken").await?.0)
 }
 
 /// Sends a contract creation; returns the new address and its block.
-async fn create<P: Provider>(tx: RawCallBuilder<P>, label: &'static str) -> Result<(Address, u64), ChainError> {
+async fn create<P: Provider>(
+    tx: RawCallBuilder<P>,
+    label: &'static str,
+) -> Result<(Address, u64), ChainError> {
     let sent = send(tx, label).await?;
     let address = sent.receipt.contract_address.ok_or(ChainError::NotMined {
         call: label,

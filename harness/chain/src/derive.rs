@@ -21,10 +21,17 @@ pub struct Rebuilt {
 
 /// Rebuilds the state at batch `upto` (or the highest committed batch below
 /// it) and checks every batch's claimed root along the way.
-pub async fn rebuild<P: Provider>(provider: &P, deployment: &Deployment, upto: u64) -> Result<Rebuilt, ChainError> {
+pub async fn rebuild<P: Provider>(
+    provider: &P,
+    deployment: &Deployment,
+    upto: u64,
+) -> Result<Rebuilt, ChainError> {
     let blocks = Blocks::to_head(provider, deployment.deploy_block).await?;
     let queued = read_messages(provider, deployment.bridge, blocks).await?;
-    let messages = queued.iter().map(|m| m.to_engine()).collect::<Result<Vec<_>, _>>()?;
+    let messages = queued
+        .iter()
+        .map(|m| m.to_engine())
+        .collect::<Result<Vec<_>, _>>()?;
     let committed = read_batches(provider, deployment.rollup, blocks, upto).await?;
     let batches: Vec<DerivedBatch> = committed
         .iter()

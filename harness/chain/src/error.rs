@@ -27,7 +27,10 @@ pub enum ChainError {
     NoDevKey(usize),
     /// A JSON-RPC call failed.
     #[error("RPC {method} failed: {reason}")]
-    Rpc { method: &'static str, reason: String },
+    Rpc {
+        method: &'static str,
+        reason: String,
+    },
     /// A contract call or transaction reverted or could not be sent.
     #[error("{call} failed: {revert}")]
     Contract { call: &'static str, revert: Revert },
@@ -45,7 +48,11 @@ pub enum ChainError {
     BridgeAddressMismatch { expected: Address, actual: Address },
     /// A log the node returned does not decode as the event it claims to be.
     #[error("log in transaction {tx:?} does not decode as {event}: {reason}")]
-    BadLog { event: &'static str, tx: Option<B256>, reason: String },
+    BadLog {
+        event: &'static str,
+        tx: Option<B256>,
+        reason: String,
+    },
     /// A log came without the transaction hash derivation needs.
     #[error("{event} log has no transaction hash")]
     LogWithoutTx { event: &'static str },
@@ -54,17 +61,32 @@ pub enum ChainError {
     MissingTransaction(B256),
     /// A commit did not call the Rollup directly, so its data is not in the input.
     #[error("batch {batch}: transaction {tx} is not a direct call to the rollup (to = {to:?})")]
-    NotDirectCommit { batch: u64, tx: B256, to: Option<Address> },
+    NotDirectCommit {
+        batch: u64,
+        tx: B256,
+        to: Option<Address>,
+    },
     /// A commit transaction's input is not a `commitBatch` call.
     #[error("batch {batch}: input of transaction {tx} is not a commitBatch call: {reason}")]
-    BadCommitInput { batch: u64, tx: B256, reason: String },
+    BadCommitInput {
+        batch: u64,
+        tx: B256,
+        reason: String,
+    },
     /// The data root the engine computes from a commit's input differs from the
     /// one the Rollup computed: Rust and Solidity disagree on the encoding.
     #[error("batch {batch}: rollup computed data root {rollup}, engine computes {engine}")]
-    DataRootMismatch { batch: u64, rollup: B256, engine: B256 },
+    DataRootMismatch {
+        batch: u64,
+        rollup: B256,
+        engine: B256,
+    },
     /// A commit's input does not form a batch the engine accepts.
     #[error("batch {batch}: {source}")]
-    BadBatchData { batch: u64, source: bulwark_engine::BatchError },
+    BadBatchData {
+        batch: u64,
+        source: bulwark_engine::BatchError,
+    },
     /// The input of a commit does not match what its event says was committed.
     #[error("batch {batch}: commit input disagrees with its event on {field}")]
     CommitEventMismatch { batch: u64, field: &'static str },
@@ -77,7 +99,11 @@ pub enum ChainError {
     /// The engine hashes a message differently from the Bridge: Rust and
     /// Solidity disagree on the encoding.
     #[error("message {index}: bridge stored hash {bridge}, engine computes {engine}")]
-    MessageHashMismatch { index: u64, bridge: B256, engine: B256 },
+    MessageHashMismatch {
+        index: u64,
+        bridge: B256,
+        engine: B256,
+    },
     /// Rebuilding the L2 from L1 data failed: a batch's claimed root differs
     /// from what its data produces, or its data is not a valid commit.
     #[error("derivation from L1 failed: {0}")]
@@ -90,18 +116,27 @@ pub enum ChainError {
 impl ChainError {
     /// Wraps an RPC transport error.
     pub fn rpc(method: &'static str, e: impl std::fmt::Display) -> Self {
-        Self::Rpc { method, reason: e.to_string() }
+        Self::Rpc {
+            method,
+            reason: e.to_string(),
+        }
     }
 
     /// Wraps a contract-call error, decoding the protocol's custom errors.
     pub fn contract(call: &'static str, e: &alloy::contract::Error) -> Self {
-        Self::Contract { call, revert: Revert::from(e) }
+        Self::Contract {
+            call,
+            revert: Revert::from(e),
+        }
     }
 
     /// The Bridge's custom error, if this is a Bridge revert.
     pub fn bridge_revert(&self) -> Option<&crate::bindings::Bridge::BridgeErrors> {
         match self {
-            Self::Contract { revert: Revert::Bridge(e), .. } => Some(e),
+            Self::Contract {
+                revert: Revert::Bridge(e),
+                ..
+            } => Some(e),
             _ => None,
         }
     }

@@ -49,13 +49,19 @@ impl QueuedMessage {
             .inner
             .logs()
             .iter()
-            .find(|log| log.address() == bridge && log.topic0() == Some(&Bridge::MessageQueued::SIGNATURE_HASH))
+            .find(|log| {
+                log.address() == bridge
+                    && log.topic0() == Some(&Bridge::MessageQueued::SIGNATURE_HASH)
+            })
             .ok_or(ChainError::BadLog {
                 event: "MessageQueued",
                 tx: Some(receipt.transaction_hash),
                 reason: "no such log in the receipt".into(),
             })?;
-        Ok(Self::from_event(decode::<Bridge::MessageQueued>(log, "MessageQueued")?))
+        Ok(Self::from_event(decode::<Bridge::MessageQueued>(
+            log,
+            "MessageQueued",
+        )?))
     }
 
     fn from_event(m: Bridge::MessageQueued) -> Self {
@@ -74,8 +80,10 @@ impl QueuedMessage {
     /// The engine's view of this message. The engine recomputes the hash from
     /// the fields; it must equal the one the Bridge stored.
     pub fn to_engine(&self) -> Result<L1Message, ChainError> {
-        let kind = MessageKind::try_from(self.kind)
-            .map_err(|_| ChainError::OutOfRange { field: "message kind", value: self.kind.to_string() })?;
+        let kind = MessageKind::try_from(self.kind).map_err(|_| ChainError::OutOfRange {
+            field: "message kind",
+            value: self.kind.to_string(),
+        })?;
         let message = L1Message {
             index: self.index,
             kind,
@@ -87,7 +95,11 @@ impl QueuedMessage {
         };
         let hash = message.hash();
         if hash != self.hash {
-            return Err(ChainError::MessageHashMismatch { index: self.index, bridge: self.hash, engine: hash });
+            return Err(ChainError::MessageHashMismatch {
+                index: self.index,
+                bridge: self.hash,
+                engine: hash,
+            });
         }
         Ok(message)
     }
@@ -133,7 +145,10 @@ pub struct Blocks {
 impl Blocks {
     /// From `from` to the node's current head.
     pub async fn to_head<P: Provider>(provider: &P, from: u64) -> Result<Self, ChainError> {
-        let to = provider.get_block_number().await.map_err(|e| ChainError::rpc("eth_blockNumber", e))?;
+        let to = provider
+            .get_block_number()
+            .await
+            .map_err(|e| ChainError::rpc("eth_blockNumber", e))?;
         Ok(Self { from, to })
     }
 }
@@ -150,12 +165,18 @@ pub async fn read_messages<P: Provider>(
         .event_signature(Bridge::MessageQueued::SIGNATURE_HASH)
         .from_block(blocks.from)
         .to_block(blocks.to);
-    let logs = provider.get_logs(&filter).await.map_err(|e| ChainError::rpc("eth_getLogs", e))?;
+    let logs = provider
+        .get_logs(&filter)
+        .await
+        .map_err(|e| ChainError::rpc("eth_getLogs", e))?;
     let mut messages = Vec::with_capacity(logs.len());
     for (position, log) in logs.iter().enumerate() {
         let m = QueuedMessage::from_event(decode::<Bridge::MessageQueued>(log, "MessageQueued")?);
         if m.index != position as u64 {
-            return Err(ChainError::MessageGap { position, index: m.index });
+            return Err(ChainError::MessageGap {
+                position,
+                index: m.index,
+            });
         }
         messages.push(m);
     }
@@ -177,15 +198,23 @@ pub async fn read_batches<P: Provider>(
         .event_signature(Rollup::BatchCommitted::SIGNATURE_HASH)
         .from_block(blocks.from)
         .to_block(blocks.to);
-    let logs = provider.get_logs(&filter).await.map_err(|e| ChainError::rpc("eth_getLogs", e))?;
+    let logs = provider
+        .get_logs(&filter)
+        .await
+        .map_err(|e| ChainError::rpc("eth_getLogs", e))?;
     let mut events: BTreeMap<u64, (Rollup::BatchCommitted, B256)> = BTreeMap::new();
     for (position, log) in logs.iter().enumerate() {
         let event = decode::<Rollup::BatchCommitted>(log, "BatchCommitted")?;
         let expected_next = events.keys().next_back().map_or(1, |last| last + 1);
         if event.index == 0 || event.index > expected_next {
-            return Err(ChainError::BatchGap { position, index: event.index });
+            return Err(ChainError::BatchGap {
+                position,
+                index: event.index,
+            });
         }
-        let tx = log.transaction_hash.ok_or(ChainError::LogWithoutTx { event: "BatchCommitted" })?;
+        let tx = log.transaction_hash.ok_or(ChainError::LogWithoutTx {
+            event: "BatchCommitted",
+        })?;
         events.split_off(&event.index);
         events.insert(event.index, (event, tx));
     }
@@ -213,21 +242,40 @@ async fn read_commit<P: Provider>(
     if to != Some(rollup) {
         return Err(ChainError::NotDirectCommit { batch, tx, to });
     }
-    let call = Rollup::commitBatchCall::abi_decode(transaction.input())
-        .map_err(|e| ChainError::BadCommitInput { batch, tx, reason: e.to_string() })?;
+    let call = Rollup::commitBatchCall::abi_decode(transaction.input()).map_err(|e| {
+        ChainError::BadCommitInput {
+            batch,
+            tx,
+            reason: e.to_string(),
+        }
+    })?;
     if call.parent + 1 != batch {
-        return Err(ChainError::CommitEventMismatch { batch, field: "parent" });
+        return Err(ChainError::CommitEventMismatch {
+            batch,
+            field: "parent",
+        });
     }
     if call.traceRoot != event.traceRoot {
-        return Err(ChainError::CommitEventMismatch { batch, field: "traceRoot" });
+        return Err(ChainError::CommitEventMismatch {
+            batch,
+            field: "traceRoot",
+        });
     }
     if call.post.msgsConsumed != event.msgsAfter {
-        return Err(ChainError::CommitEventMismatch { batch, field: "msgsAfter" });
+        return Err(ChainError::CommitEventMismatch {
+            batch,
+            field: "msgsAfter",
+        });
     }
     // The Rollup hashed these bytes on chain; the engine must get the same root.
-    let data = Batch::from_calldata(&call.header, &call.records).map_err(|source| ChainError::BadBatchData { batch, source })?;
+    let data = Batch::from_calldata(&call.header, &call.records)
+        .map_err(|source| ChainError::BadBatchData { batch, source })?;
     if data.data_root() != event.dataRoot {
-        return Err(ChainError::DataRootMismatch { batch, rollup: event.dataRoot, engine: data.data_root() });
+        return Err(ChainError::DataRootMismatch {
+            batch,
+            rollup: event.dataRoot,
+            engine: data.data_root(),
+        });
     }
     Ok(CommittedBatch {
         index: batch,
@@ -247,5 +295,9 @@ async fn read_commit<P: Provider>(
 fn decode<E: SolEvent>(log: &Log, event: &'static str) -> Result<E, ChainError> {
     log.log_decode::<E>()
         .map(|decoded| decoded.inner.data)
-        .map_err(|e| ChainError::BadLog { event, tx: log.transaction_hash, reason: e.to_string() })
+        .map_err(|e| ChainError::BadLog {
+            event,
+            tx: log.transaction_hash,
+            reason: e.to_string(),
+        })
 }

@@ -96,7 +96,9 @@ impl L1Node {
                 // wrapper would leave its child running.
                 let path = native_anvil()?;
                 // Not `--silent`: alloy reads the listening port from anvil's stdout.
-                let anvil = Anvil::at(path).try_spawn().map_err(|e| fail(e.to_string()))?;
+                let anvil = Anvil::at(path)
+                    .try_spawn()
+                    .map_err(|e| fail(e.to_string()))?;
                 tracing::debug!(endpoint = %anvil.endpoint(), "anvil started");
                 Ok(Self::Anvil(anvil))
             }
@@ -106,7 +108,8 @@ impl L1Node {
                 require_binary(&path)?;
                 let port = free_port().map_err(|e| fail(e.to_string()))?;
                 let log = std::env::temp_dir().join(format!("bulwark-hardhat-{port}.log"));
-                let stderr = std::fs::File::create(&log).map_err(|e| fail(format!("{}: {e}", log.display())))?;
+                let stderr = std::fs::File::create(&log)
+                    .map_err(|e| fail(format!("{}: {e}", log.display())))?;
                 // Started directly (not through npx) so that killing the child
                 // stops the node itself.
                 let child = Command::new(&path)
@@ -119,7 +122,11 @@ impl L1Node {
                     .stderr(stderr)
                     .spawn()
                     .map_err(|e| fail(e.to_string()))?;
-                let mut node = Self::Hardhat { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+                let mut node = Self::Hardhat {
+                    child,
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                    log,
+                };
                 node.wait_for_hardhat(Duration::from_secs(60)).await?;
                 tracing::debug!(endpoint = %node.endpoint(), "hardhat node started");
                 Ok(node)
@@ -147,9 +154,18 @@ impl L1Node {
     /// from Hardhat (another node could have taken the port between our probe
     /// and its bind) and that the process is still alive.
     async fn wait_for_hardhat(&mut self, timeout: Duration) -> Result<(), ChainError> {
-        let Self::Hardhat { child, endpoint, log } = self else { return Ok(()) };
+        let Self::Hardhat {
+            child,
+            endpoint,
+            log,
+        } = self
+        else {
+            return Ok(());
+        };
         let kind = L1Kind::Hardhat;
-        let url = endpoint.parse().map_err(|_| ChainError::BadEndpoint(endpoint.clone()))?;
+        let url = endpoint
+            .parse()
+            .map_err(|_| ChainError::BadEndpoint(endpoint.clone()))?;
         let provider = ProviderBuilder::new().connect_http(url);
         let start = Instant::now();
         loop {
@@ -161,10 +177,16 @@ impl L1Node {
                 if version.starts_with("HardhatNetwork") {
                     return Ok(());
                 }
-                return Err(ChainError::NodeStart { kind, reason: format!("port taken by {version}") });
+                return Err(ChainError::NodeStart {
+                    kind,
+                    reason: format!("port taken by {version}"),
+                });
             }
             if start.elapsed() > timeout {
-                return Err(ChainError::NodeStart { kind, reason: format!("no RPC answer within {timeout:?}: {}", tail(log)) });
+                return Err(ChainError::NodeStart {
+                    kind,
+                    reason: format!("no RPC answer within {timeout:?}: {}", tail(log)),
+                });
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -193,7 +215,9 @@ fn native_anvil() -> Result<PathBuf, ChainError> {
         "aarch64" => "arm64",
         other => other,
     };
-    let path = project_root().join(format!("node_modules/@foundry-rs/anvil-{os}-{arch}/bin/anvil"));
+    let path = project_root().join(format!(
+        "node_modules/@foundry-rs/anvil-{os}-{arch}/bin/anvil"
+    ));
     require_binary(&path)?;
     Ok(path)
 }

@@ -29,19 +29,39 @@ pub struct Sent {
 }
 
 /// Sends `call` and waits for it to be mined; a revert is an error naming `label`.
-pub async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>, label: &'static str) -> Result<Sent, ChainError> {
-    let pending = call.send().await.map_err(|e| ChainError::Contract { call: label, revert: Revert::from(&e) })?;
+pub async fn send<P: Provider, D: CallDecoder>(
+    call: CallBuilder<P, D>,
+    label: &'static str,
+) -> Result<Sent, ChainError> {
+    let pending = call.send().await.map_err(|e| ChainError::Contract {
+        call: label,
+        revert: Revert::from(&e),
+    })?;
     let receipt = pending
         .with_timeout(Some(RECEIPT_TIMEOUT))
         .get_receipt()
         .await
-        .map_err(|e| ChainError::NotMined { call: label, reason: e.to_string() })?;
+        .map_err(|e| ChainError::NotMined {
+            call: label,
+            reason: e.to_string(),
+        })?;
     if !receipt.status() {
-        return Err(ChainError::Reverted { call: label, tx: receipt.transaction_hash });
+        return Err(ChainError::Reverted {
+            call: label,
+            tx: receipt.transaction_hash,
+        });
     }
     let block = receipt.block_number.ok_or(ChainError::NotMined {
         call: label,
-        reason: format!("receipt of {} has no block number", receipt.transaction_hash),
+        reason: format!(
+            "receipt of {} has no block number",
+            receipt.transaction_hash
+        ),
     })?;
-    Ok(Sent { tx: receipt.transaction_hash, gas_used: receipt.gas_used, block, receipt })
+    Ok(Sent {
+        tx: receipt.transaction_hash,
+        gas_used: receipt.gas_used,
+        block,
+        receipt,
+    })
 }

@@ -60,30 +60,60 @@ async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
         bail!("batch size {n} is outside 1..={MAX_RECORDS} (MAX_RECORDS)");
     }
     let users = (0..8).map(|i| format!("user{i}")).collect();
-    let config = DevnetConfig { l1, users, ..DevnetConfig::default() };
+    let config = DevnetConfig {
+        l1,
+        users,
+        ..DevnetConfig::default()
+    };
     println!("measuring commits of {sizes:?} transfers on {l1} ...");
-    let measured = gas_per_transfer::measure(&config, sizes).await.wrap_err("measuring gas per transfer")?;
-    println!("{:>9} {:>12} {:>10} {:>14} {:>8}", "transfers", "commit gas", "calldata", "gas/transfer", "applied");
+    let measured = gas_per_transfer::measure(&config, sizes)
+        .await
+        .wrap_err("measuring gas per transfer")?;
+    println!(
+        "{:>9} {:>12} {:>10} {:>14} {:>8}",
+        "transfers", "commit gas", "calldata", "gas/transfer", "applied"
+    );
     for m in &measured {
-        println!("{:>9} {:>12} {:>10} {:>14.0} {:>8}", m.transfers, m.commit_gas, m.calldata, m.gas_per_transfer(), m.applied);
+        println!(
+            "{:>9} {:>12} {:>10} {:>14.0} {:>8}",
+            m.transfers,
+            m.commit_gas,
+            m.calldata,
+            m.gas_per_transfer(),
+            m.applied
+        );
         if m.applied != m.transfers {
-            bail!("only {} of {} transfers applied: the measurement is not of valid transfers", m.applied, m.transfers);
+            bail!(
+                "only {} of {} transfers applied: the measurement is not of valid transfers",
+                m.applied,
+                m.transfers
+            );
         }
     }
     if let [first, .., last] = measured.as_slice()
         && last.transfers != first.transfers
     {
-        let marginal = (last.commit_gas as f64 - first.commit_gas as f64) / (last.transfers as f64 - first.transfers as f64);
-        println!("marginal gas per transfer between {} and {}: {marginal:.0}", first.transfers, last.transfers);
+        let marginal = (last.commit_gas as f64 - first.commit_gas as f64)
+            / (last.transfers as f64 - first.transfers as f64);
+        println!(
+            "marginal gas per transfer between {} and {}: {marginal:.0}",
+            first.transfers, last.transfers
+        );
     }
     Ok(())
 }
 
 async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
     let started = Instant::now();
-    let config = DevnetConfig { l1, window, ..DevnetConfig::default() };
+    let config = DevnetConfig {
+        l1,
+        window,
+        ..DevnetConfig::default()
+    };
     let mut transcript = Transcript::printing();
-    let outcomes = happy_path::run(&config, &mut transcript).await.wrap_err("the demo scenario failed")?;
+    let outcomes = happy_path::run(&config, &mut transcript)
+        .await
+        .wrap_err("the demo scenario failed")?;
 
     transcript.push(Event::Stage("Summary".into()));
     let g = &outcomes.gas;
@@ -92,7 +122,9 @@ async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
         g.deposit_eth, g.deposit_erc20, g.deposit_erc20_first, g.finalize_batch, g.withdraw_eth, g.withdraw_erc20
     )));
     for (records, messages, gas) in &g.commits {
-        transcript.push(Event::Line(format!("gas: commit of {records} records + {messages} messages: {gas}")));
+        transcript.push(Event::Line(format!(
+            "gas: commit of {records} records + {messages} messages: {gas}"
+        )));
     }
     transcript.push(Event::Line(format!(
         "{} batches, {} steps skipped, {} withdrawals paid, {} checks failed, {:.1} s",

@@ -31,7 +31,10 @@ impl Measurement {
 
 /// Commits one batch of `n` valid transfers for each size in `sizes`, on a
 /// fresh devnet, and returns what each commit cost.
-pub async fn measure(config: &DevnetConfig, sizes: &[usize]) -> Result<Vec<Measurement>, ScenarioError> {
+pub async fn measure(
+    config: &DevnetConfig,
+    sizes: &[usize],
+) -> Result<Vec<Measurement>, ScenarioError> {
     let mut devnet = Devnet::start(config).await?;
     let d = devnet.deployment.clone();
     let users = devnet.users.clone();
@@ -43,7 +46,12 @@ pub async fn measure(config: &DevnetConfig, sizes: &[usize]) -> Result<Vec<Measu
     let state = devnet.sequencer.state().clone();
     let accounts = users
         .iter()
-        .map(|u| state.find_account(u.address(), TokenId::ETH).map(|(index, _)| index).ok_or_else(|| ScenarioError::Setup(format!("{} has no account", u.name))))
+        .map(|u| {
+            state
+                .find_account(u.address(), TokenId::ETH)
+                .map(|(index, _)| index)
+                .ok_or_else(|| ScenarioError::Setup(format!("{} has no account", u.name)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut nonces = vec![0u32; users.len()];
 
@@ -55,14 +63,31 @@ pub async fn measure(config: &DevnetConfig, sizes: &[usize]) -> Result<Vec<Measu
             let to = (i + 1) % users.len();
             // Realistic amounts: a few significant bytes, like 0.0123 ETH.
             let amount = 12_300_000_000_000 + i as u128;
-            let tx = Transfer { from: accounts[from], to: accounts[to], token: TokenId::ETH, amount, fee: 0, nonce: nonces[from] };
+            let tx = Transfer {
+                from: accounts[from],
+                to: accounts[to],
+                token: TokenId::ETH,
+                amount,
+                fee: 0,
+                nonce: nonces[from],
+            };
             nonces[from] += 1;
             records.push(users[from].sign_transfer(&d, tx).await?.encode());
         }
         let report = devnet.sequencer.commit(records).await?;
         // Only the records count: this batch consumes no messages.
-        let applied = report.steps.iter().filter(|s| s.outcome.is_applied()).count() - report.messages as usize;
-        out.push(Measurement { transfers: n, commit_gas: report.sent.gas_used, calldata: report.calldata, applied });
+        let applied = report
+            .steps
+            .iter()
+            .filter(|s| s.outcome.is_applied())
+            .count()
+            - report.messages as usize;
+        out.push(Measurement {
+            transfers: n,
+            commit_gas: report.sent.gas_used,
+            calldata: report.calldata,
+            applied,
+        });
     }
     Ok(out)
 }

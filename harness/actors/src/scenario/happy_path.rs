@@ -13,7 +13,8 @@ use bulwark_chain::{
     send,
 };
 use bulwark_engine::{
-    AccountIndex, Header, NEW_ACCOUNT, Outcome, RecordBytes, SignedTransfer, TokenId, Transfer, Withdraw,
+    AccountIndex, Header, NEW_ACCOUNT, Outcome, RecordBytes, SignedTransfer, TokenId, Transfer,
+    Withdraw,
 };
 
 use super::ScenarioError;
@@ -65,7 +66,10 @@ pub struct Outcomes {
 }
 
 /// Runs the happy path on a fresh devnet, recording into `transcript`.
-pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<Outcomes, ScenarioError> {
+pub async fn run(
+    config: &DevnetConfig,
+    transcript: &mut Transcript,
+) -> Result<Outcomes, ScenarioError> {
     transcript.push(Event::Stage(format!("Deploying to {}", config.l1)));
     let mut devnet = Devnet::start(config).await?;
     let d = devnet.deployment.clone();
@@ -79,7 +83,11 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     });
     let [alice, bob, carol] = match devnet.users.as_slice() {
         [a, b, c, ..] => [a.clone(), b.clone(), c.clone()],
-        _ => return Err(ScenarioError::Setup("the happy path needs three users".into())),
+        _ => {
+            return Err(ScenarioError::Setup(
+                "the happy path needs three users".into(),
+            ));
+        }
     };
     let mut gas = GasFigures::default();
     let symbols: BTreeMap<u32, &str> = [(0, "ETH"), (1, "BDT")].into();
@@ -103,7 +111,9 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
             gas.deposit_eth = dep.sent.gas_used;
             dep
         } else {
-            let dep = user.deposit_erc20(&d, devnet.token, amount, NEW_ACCOUNT).await?;
+            let dep = user
+                .deposit_erc20(&d, devnet.token, amount, NEW_ACCOUNT)
+                .await?;
             if gas.deposit_erc20_first == 0 {
                 gas.deposit_erc20_first = dep.sent.gas_used;
             } else {
@@ -122,7 +132,9 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     }
 
     // --- Batch 1: the deposits become accounts -----------------------------
-    transcript.push(Event::Stage("Batch 1: the sequencer consumes the deposits".into()));
+    transcript.push(Event::Stage(
+        "Batch 1: the sequencer consumes the deposits".into(),
+    ));
     let report = devnet.sequencer.commit(Vec::new()).await?;
     record_commit(transcript, &mut gas, &report);
 
@@ -131,18 +143,27 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
         state
             .find_account(user.address(), TokenId(token))
             .map(|(index, _)| index)
-            .ok_or_else(|| ScenarioError::Setup(format!("{} has no account for token {token}", user.name)))
+            .ok_or_else(|| {
+                ScenarioError::Setup(format!("{} has no account for token {token}", user.name))
+            })
     };
     let seq_eth = acct(&sequencer_user, 0)?;
     let (alice_eth, bob_eth, carol_eth) = (acct(&alice, 0)?, acct(&bob, 0)?, acct(&carol, 0)?);
     let (bob_bdt, carol_bdt) = (acct(&bob, 1)?, acct(&carol, 1)?);
     // ETH fees go to the sequencer's account; no recipient is named for BDT,
     // so BDT transfers are free whatever fee they state.
-    devnet.sequencer.set_header(Header::new(vec![(TokenId::ETH, seq_eth)]).map_err(|e| ScenarioError::Setup(e.to_string()))?);
+    devnet.sequencer.set_header(
+        Header::new(vec![(TokenId::ETH, seq_eth)])
+            .map_err(|e| ScenarioError::Setup(e.to_string()))?,
+    );
 
     // --- Batch 2: transfers, valid and invalid ------------------------------
-    transcript.push(Event::Stage("Batch 2: L2 transfers, some of them invalid".into()));
-    let carol_topup = carol.deposit_erc20(&d, devnet.token, 25 * ETH, u64::from(carol_bdt.0)).await?;
+    transcript.push(Event::Stage(
+        "Batch 2: L2 transfers, some of them invalid".into(),
+    ));
+    let carol_topup = carol
+        .deposit_erc20(&d, devnet.token, 25 * ETH, u64::from(carol_bdt.0))
+        .await?;
     gas.deposit_erc20 = carol_topup.sent.gas_used;
     transcript.push(Event::Deposited {
         user: carol.name.clone(),
@@ -155,36 +176,141 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
 
     let mut records = Vec::new();
     let t1 = alice
-        .sign_transfer(&d, Transfer { from: alice_eth, to: bob_eth, token: TokenId::ETH, amount: ETH, fee: MILLI, nonce: 0 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: alice_eth,
+                to: bob_eth,
+                token: TokenId::ETH,
+                amount: ETH,
+                fee: MILLI,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &alice, "1 ETH to bob (fee 0.001 ETH)", t1.encode());
+    submit(
+        transcript,
+        &mut records,
+        &alice,
+        "1 ETH to bob (fee 0.001 ETH)",
+        t1.encode(),
+    );
     let t2 = bob
-        .sign_transfer(&d, Transfer { from: bob_bdt, to: carol_bdt, token: TokenId(1), amount: 50 * ETH, fee: 0, nonce: 0 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: bob_bdt,
+                to: carol_bdt,
+                token: TokenId(1),
+                amount: 50 * ETH,
+                fee: 0,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &bob, "50 BDT to carol", t2.encode());
+    submit(
+        transcript,
+        &mut records,
+        &bob,
+        "50 BDT to carol",
+        t2.encode(),
+    );
     let t3 = carol
-        .sign_transfer(&d, Transfer { from: carol_eth, to: alice_eth, token: TokenId::ETH, amount: ETH / 4, fee: MILLI, nonce: 0 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: carol_eth,
+                to: alice_eth,
+                token: TokenId::ETH,
+                amount: ETH / 4,
+                fee: MILLI,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &carol, "0.25 ETH to alice (fee 0.001 ETH)", t3.encode());
+    submit(
+        transcript,
+        &mut records,
+        &carol,
+        "0.25 ETH to alice (fee 0.001 ETH)",
+        t3.encode(),
+    );
     // bob signs a transfer out of carol's account: signature by the wrong key.
     let forged = bob
-        .sign_transfer(&d, Transfer { from: carol_eth, to: bob_eth, token: TokenId::ETH, amount: ETH / 2, fee: 0, nonce: 1 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: carol_eth,
+                to: bob_eth,
+                token: TokenId::ETH,
+                amount: ETH / 2,
+                fee: 0,
+                nonce: 1,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &bob, "a transfer out of carol's account, signed with bob's key", forged.encode());
+    submit(
+        transcript,
+        &mut records,
+        &bob,
+        "a transfer out of carol's account, signed with bob's key",
+        forged.encode(),
+    );
     // alice's second transfer, with its signature malleated to the high-s twin.
     let t4 = alice
-        .sign_transfer(&d, Transfer { from: alice_eth, to: carol_eth, token: TokenId::ETH, amount: ETH / 10, fee: 0, nonce: 1 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: alice_eth,
+                to: carol_eth,
+                token: TokenId::ETH,
+                amount: ETH / 10,
+                fee: 0,
+                nonce: 1,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &alice, "0.1 ETH to carol, signature malleated to high s", high_s(t4).encode());
+    submit(
+        transcript,
+        &mut records,
+        &alice,
+        "0.1 ETH to carol, signature malleated to high s",
+        high_s(t4).encode(),
+    );
     let overdraft = bob
-        .sign_transfer(&d, Transfer { from: bob_eth, to: alice_eth, token: TokenId::ETH, amount: 100 * ETH, fee: 0, nonce: 0 })
+        .sign_transfer(
+            &d,
+            Transfer {
+                from: bob_eth,
+                to: alice_eth,
+                token: TokenId::ETH,
+                amount: 100 * ETH,
+                fee: 0,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &bob, "100 ETH to alice (he has 3)", overdraft.encode());
-    submit(transcript, &mut records, &alice, "her first transfer again (a replay, stale nonce)", t1.encode());
+    submit(
+        transcript,
+        &mut records,
+        &bob,
+        "100 ETH to alice (he has 3)",
+        overdraft.encode(),
+    );
+    submit(
+        transcript,
+        &mut records,
+        &alice,
+        "her first transfer again (a replay, stale nonce)",
+        t1.encode(),
+    );
     let mut malformed = [0u8; 128];
     malformed[0] = 0x07;
     malformed[1..9].copy_from_slice(b"garbage!");
-    transcript.push(Event::Submitted { user: "mallory".into(), what: "a malformed record (kind 0x07)".into() });
+    transcript.push(Event::Submitted {
+        user: "mallory".into(),
+        what: "a malformed record (kind 0x07)".into(),
+    });
     records.push(malformed);
     let report = devnet.sequencer.commit(records).await?;
     record_commit(transcript, &mut gas, &report);
@@ -193,21 +319,81 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     transcript.push(Event::Stage("Batch 3: withdrawals to L1".into()));
     let mut records = Vec::new();
     let w1 = alice
-        .sign_withdraw(&d, Withdraw { from: alice_eth, recipient: alice.address(), amount: 2 * ETH, fee: MILLI, nonce: 1 })
+        .sign_withdraw(
+            &d,
+            Withdraw {
+                from: alice_eth,
+                recipient: alice.address(),
+                amount: 2 * ETH,
+                fee: MILLI,
+                nonce: 1,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &alice, "withdraw 2 ETH to L1 (fee 0.001 ETH)", w1.encode());
+    submit(
+        transcript,
+        &mut records,
+        &alice,
+        "withdraw 2 ETH to L1 (fee 0.001 ETH)",
+        w1.encode(),
+    );
     let w2 = bob
-        .sign_withdraw(&d, Withdraw { from: bob_bdt, recipient: bob.address(), amount: 100 * ETH, fee: 0, nonce: 1 })
+        .sign_withdraw(
+            &d,
+            Withdraw {
+                from: bob_bdt,
+                recipient: bob.address(),
+                amount: 100 * ETH,
+                fee: 0,
+                nonce: 1,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &bob, "withdraw 100 BDT to L1", w2.encode());
+    submit(
+        transcript,
+        &mut records,
+        &bob,
+        "withdraw 100 BDT to L1",
+        w2.encode(),
+    );
     let w3 = carol
-        .sign_withdraw(&d, Withdraw { from: carol_bdt, recipient: carol.address(), amount: 75 * ETH, fee: 0, nonce: 0 })
+        .sign_withdraw(
+            &d,
+            Withdraw {
+                from: carol_bdt,
+                recipient: carol.address(),
+                amount: 75 * ETH,
+                fee: 0,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &carol, "withdraw 75 BDT to L1", w3.encode());
+    submit(
+        transcript,
+        &mut records,
+        &carol,
+        "withdraw 75 BDT to L1",
+        w3.encode(),
+    );
     let w4 = bob
-        .sign_withdraw(&d, Withdraw { from: bob_eth, recipient: bob.address(), amount: ETH, fee: MILLI, nonce: 0 })
+        .sign_withdraw(
+            &d,
+            Withdraw {
+                from: bob_eth,
+                recipient: bob.address(),
+                amount: ETH,
+                fee: MILLI,
+                nonce: 0,
+            },
+        )
         .await?;
-    submit(transcript, &mut records, &bob, "withdraw 1 ETH to L1 (fee 0.001 ETH)", w4.encode());
+    submit(
+        transcript,
+        &mut records,
+        &bob,
+        "withdraw 1 ETH to L1 (fee 0.001 ETH)",
+        w4.encode(),
+    );
     let report = devnet.sequencer.commit(records).await?;
     record_commit(transcript, &mut gas, &report);
     let batches = report.batch;
@@ -220,11 +406,16 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     for batch in 1..=batches {
         let sent = send(rollup.finalizeBatch(batch), "finalizeBatch").await?;
         gas.finalize_batch = sent.gas_used;
-        transcript.push(Event::Finalized { batch, gas: sent.gas_used });
+        transcript.push(Event::Finalized {
+            batch,
+            gas: sent.gas_used,
+        });
     }
 
     // --- Rebuild from L1 and withdraw ----------------------------------------
-    transcript.push(Event::Stage("Withdrawals on L1, proven from a state rebuilt from L1".into()));
+    transcript.push(Event::Stage(
+        "Withdrawals on L1, proven from a state rebuilt from L1".into(),
+    ));
     let view = final_state(&alice.l1, &d).await?;
     let matches = view.state.root() == devnet.sequencer.state().root();
     transcript.push(Event::Rebuilt {
@@ -235,21 +426,30 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     });
     // Derivation already refuses a batch whose claimed root differs; this
     // checks the other side: L1 alone reproduces what the sequencer holds.
-    transcript.push(Event::Check { what: "the state rebuilt from L1 equals the sequencer's".into(), ok: matches });
+    transcript.push(Event::Check {
+        what: "the state rebuilt from L1 equals the sequencer's".into(),
+        ok: matches,
+    });
 
-    let by_address: BTreeMap<Address, &User> =
-        [&alice, &bob, &carol, &sequencer_user].into_iter().map(|u| (u.address(), u)).collect();
+    let by_address: BTreeMap<Address, &User> = [&alice, &bob, &carol, &sequencer_user]
+        .into_iter()
+        .map(|u| (u.address(), u))
+        .collect();
     let mut payouts = Vec::new();
     let withdrawals: Vec<_> = view.state.withdrawals().cloned().collect();
     for leaf in &withdrawals {
-        let user = by_address
-            .get(&leaf.recipient)
-            .ok_or_else(|| ScenarioError::Setup(format!("withdrawal to unknown {}", leaf.recipient)))?;
+        let user = by_address.get(&leaf.recipient).ok_or_else(|| {
+            ScenarioError::Setup(format!("withdrawal to unknown {}", leaf.recipient))
+        })?;
         let token_address = (leaf.token.0 != 0).then_some(devnet.token);
         let before = balance_of(&user.l1.provider, token_address, user.address()).await?;
         let sent = finalize_withdrawal(&user.l1, &d, &view, leaf.index).await?;
         let after = balance_of(&user.l1.provider, token_address, user.address()).await?;
-        let gas_cost = if leaf.token.0 == 0 { U256::from(sent.gas_used) * U256::from(sent.receipt.effective_gas_price) } else { U256::ZERO };
+        let gas_cost = if leaf.token.0 == 0 {
+            U256::from(sent.gas_used) * U256::from(sent.receipt.effective_gas_price)
+        } else {
+            U256::ZERO
+        };
         if leaf.token.0 == 0 {
             gas.withdraw_eth = sent.gas_used;
         } else {
@@ -269,7 +469,11 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
                 user.name,
                 symbol(leaf.token.0),
                 leaf.amount,
-                if gas_cost.is_zero() { String::new() } else { format!(", less {gas_cost} wei of gas") }
+                if gas_cost.is_zero() {
+                    String::new()
+                } else {
+                    format!(", less {gas_cost} wei of gas")
+                }
             ),
             ok: after + gas_cost == before + U256::from(leaf.amount),
         });
@@ -280,12 +484,20 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
     if let Some(first) = withdrawals.first() {
         match finalize_withdrawal(&alice.l1, &d, &view, first.index).await {
             Err(e) => {
-                let already_paid =
-                    matches!(&e, ExitError::Chain(c) if matches!(c.bridge_revert(), Some(BridgeErrors::AlreadyPaid(_))));
-                transcript.push(Event::DoublePayoutRefused { index: first.index.0, reason: e.to_string() });
-                transcript.push(Event::Check { what: "the second payout reverted with AlreadyPaid".into(), ok: already_paid });
+                let already_paid = matches!(&e, ExitError::Chain(c) if matches!(c.bridge_revert(), Some(BridgeErrors::AlreadyPaid(_))));
+                transcript.push(Event::DoublePayoutRefused {
+                    index: first.index.0,
+                    reason: e.to_string(),
+                });
+                transcript.push(Event::Check {
+                    what: "the second payout reverted with AlreadyPaid".into(),
+                    ok: already_paid,
+                });
             }
-            Ok(_) => transcript.push(Event::Check { what: "a second payout of the same withdrawal reverts".into(), ok: false }),
+            Ok(_) => transcript.push(Event::Check {
+                what: "a second payout of the same withdrawal reverts".into(),
+                ok: false,
+            }),
         }
     }
 
@@ -298,7 +510,10 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
         .find_map(|log| log.log_decode::<Rollup::BondWithdrawn>().ok())
         .map(|log| log.inner.data.amount)
         .ok_or_else(|| ScenarioError::Setup("withdrawBond emitted no BondWithdrawn".into()))?;
-    transcript.push(Event::BondWithdrawn { amount: withdrawn, gas: bond.gas_used });
+    transcript.push(Event::BondWithdrawn {
+        amount: withdrawn,
+        gas: bond.gas_used,
+    });
     transcript.push(Event::Check {
         what: format!("the sequencer got back one bond per finalized batch ({batches})"),
         ok: withdrawn == d.params.bond * U256::from(batches),
@@ -317,7 +532,10 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
             crate::transcript::units(u128::try_from(l2).unwrap_or(u128::MAX))
         )));
         transcript.push(Event::Check {
-            what: format!("{}: bridge holdings = L2 balances (every withdrawal paid, every deposit consumed)", symbol(token.0)),
+            what: format!(
+                "{}: bridge holdings = L2 balances (every withdrawal paid, every deposit consumed)",
+                symbol(token.0)
+            ),
             ok: held == l2,
         });
     }
@@ -325,19 +543,45 @@ pub async fn run(config: &DevnetConfig, transcript: &mut Transcript) -> Result<O
         let line = view
             .state
             .accounts_owned_by(user.address())
-            .map(|(i, a)| format!("{} {} {}", i, crate::transcript::units(a.balance), symbol(a.token.0)))
+            .map(|(i, a)| {
+                format!(
+                    "{} {} {}",
+                    i,
+                    crate::transcript::units(a.balance),
+                    symbol(a.token.0)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         transcript.push(Event::Line(format!("{:>6} on L2: {line}", user.name)));
     }
 
     let skipped = gas.skipped.clone();
-    let failed_checks = transcript.failed_checks().into_iter().map(String::from).collect();
-    Ok(Outcomes { skipped, batches, payouts, gas, failed_checks })
+    let failed_checks = transcript
+        .failed_checks()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    Ok(Outcomes {
+        skipped,
+        batches,
+        payouts,
+        gas,
+        failed_checks,
+    })
 }
 
-fn submit(transcript: &mut Transcript, records: &mut Vec<RecordBytes>, user: &User, what: &str, record: RecordBytes) {
-    transcript.push(Event::Submitted { user: user.name.clone(), what: what.into() });
+fn submit(
+    transcript: &mut Transcript,
+    records: &mut Vec<RecordBytes>,
+    user: &User,
+    what: &str,
+    record: RecordBytes,
+) {
+    transcript.push(Event::Submitted {
+        user: user.name.clone(),
+        what: what.into(),
+    });
     records.push(record);
 }
 
@@ -350,7 +594,11 @@ fn record_commit(transcript: &mut Transcript, gas: &mut GasFigures, report: &Com
             outcome: step.outcome.to_string(),
         });
     }
-    let skipped = report.steps.iter().filter(|s| !matches!(s.outcome, Outcome::Applied)).count();
+    let skipped = report
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.outcome, Outcome::Applied))
+        .count();
     transcript.push(Event::Committed {
         batch: report.batch,
         messages: report.messages,
@@ -361,7 +609,8 @@ fn record_commit(transcript: &mut Transcript, gas: &mut GasFigures, report: &Com
         gas: report.sent.gas_used,
         state_root: report.state_root,
     });
-    gas.commits.push((report.records, report.messages, report.sent.gas_used));
+    gas.commits
+        .push((report.records, report.messages, report.sent.gas_used));
     gas.skipped.extend(
         report
             .steps
@@ -374,7 +623,9 @@ fn record_commit(transcript: &mut Transcript, gas: &mut GasFigures, report: &Com
 /// The other valid-looking signature of the same message: s -> n - s, v flipped.
 /// The protocol accepts only the low-s one.
 fn high_s(mut signed: SignedTransfer) -> SignedTransfer {
-    const N: U256 = U256::from_be_bytes(alloy::hex!("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
+    const N: U256 = U256::from_be_bytes(alloy::hex!(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+    ));
     let s = U256::from_be_slice(&signed.signature[32..64]);
     signed.signature[32..64].copy_from_slice(&(N - s).to_be_bytes::<32>());
     signed.signature[64] = 55 - signed.signature[64]; // 27 <-> 28
