@@ -7,7 +7,7 @@ ARTIFACTS := out/Rollup.sol/Rollup.json
 SOL_SOURCES := $(shell find contracts script -name '*.sol' 2>/dev/null)
 CARGO ?= cargo
 
-.PHONY: demo test test-forge test-cargo build bench gas clean
+.PHONY: demo test test-forge test-cargo lint build bench gas clean
 
 demo: build
 	$(CARGO) run -p bulwark -- demo
@@ -19,6 +19,12 @@ test-forge: $(NPM_STAMP)
 
 test-cargo: build
 	$(CARGO) test --workspace
+
+# Formatting and lints, as CI runs them: rustfmt (rustfmt.toml), clippy with warnings denied, forge fmt.
+lint: build
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	npx forge fmt --check
 
 build: $(ARTIFACTS)
 

@@ -2,37 +2,55 @@
 pragma solidity 0.8.30;
 
 import {Script, console2} from "forge-std/Script.sol";
-import {VmSafe} from "forge-std/Vm.sol";
 
 import {Rollup} from "../contracts/L1/Rollup.sol";
 import {Bridge} from "../contracts/L1/Bridge.sol";
+import {OneStepVerifier} from "../contracts/dispute/OneStepVerifier.sol";
+import {DisputeGame} from "../contracts/dispute/DisputeGame.sol";
 import {DemoToken} from "../contracts/mocks/DemoToken.sol";
 
 /// @title Deploy
-/// @notice Deploys Bulwark's L1 contracts: the Rollup first, naming the Bridge's predicted address (the
-///         deployer's next nonce), then the Bridge, which checks that the Rollup names it. Both hold each
-///         other as immutables.
-/// @dev Defaults are mainnet-ish and live here, in one place. Environment overrides:
-///      - `BULWARK_SEQUENCER` (address, default: the deployer)
-///      - `BULWARK_WINDOW`    (seconds,  default: `DEFAULT_WINDOW`)
-///      - `BULWARK_BOND`      (wei,      default: `DEFAULT_BOND`)
-///      - `BULWARK_DEMO_TOKEN` (bool,    default: false) also deploys a mintable `DemoToken`
-///      - `PRIVATE_KEY`       (uint, optional) broadcasts with this key instead of forge's `--sender`/wallet
+/// @notice Deploys Bulwark's L1 contracts from one account, in nonce order: the Rollup, naming the Bridge's
+///         and the DisputeGame's predicted addresses; the Bridge and the one-step verifier, naming the
+///         Rollup; the DisputeGame, which checks that the Rollup names it and the verifier serves it.
+/// @dev Defaults live here, in one place (PROTOCOL §0 and §14.6 say why). Environment overrides:
+///      - `BULWARK_SEQUENCER`      (address, default: the deployer)
+///      - `BULWARK_WINDOW`         (seconds, default: `DEFAULT_WINDOW`)
+///      - `BULWARK_STAKE`          (wei,     default: `DEFAULT_STAKE`)
+///      - `BULWARK_CHALLENGE_BOND` (wei,     default: `DEFAULT_CHALLENGE_BOND`)
+///      - `BULWARK_CLOCK`          (seconds, default: `DEFAULT_CLOCK`)
+///      - `BULWARK_DEMO_TOKEN`     (bool,    default: false) also deploys a mintable `DemoToken`
+///      - `PRIVATE_KEY`            (uint, optional) broadcasts with this key instead of forge's wallet
 ///      Run: `npx forge script script/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 contract Deploy is Script {
     /// @notice Default challenge window: 7 days, as optimistic rollups on mainnet use.
     uint64 public constant DEFAULT_WINDOW = 7 days;
-    /// @notice Default commit bond: 1 ether, returned when the batch finalizes.
-    uint256 public constant DEFAULT_BOND = 1 ether;
+    /// @notice Default chess clock per side: 3 days, so finality takes at most 13 days.
+    uint64 public constant DEFAULT_CLOCK = 3 days;
+    /// @notice Default sequencer stake (§14.6).
+    uint256 public constant DEFAULT_STAKE = 0.2 ether;
+    /// @notice Default challenge bond (§14.6).
+    uint256 public constant DEFAULT_CHALLENGE_BOND = 0.05 ether;
+
+    /// @notice The protocol parameters fixed at deployment.
+    struct Params {
+        address sequencer;
+        uint64 window;
+        uint256 stake;
+        uint256 challengeBond;
+        uint64 clock;
+    }
 
     /// @notice The deployed contracts.
     struct Deployment {
         Rollup rollup;
         Bridge bridge;
+        OneStepVerifier verifier;
+        DisputeGame dispute;
         DemoToken demoToken;
     }
 
-    error BridgeAddressMismatch(address predicted, address deployed);
+    error PredictedAddressMismatch(string what, address predicted, address deployed);
 
     /// @notice Entry point of `forge script`: reads the environment and deploys.
     function run() external returns (Deployment memory d) {
@@ -41,31 +59,43 @@ contract Deploy is Script {
         else vm.startBroadcast();
         (, address deployer,) = vm.readCallers();
 
-        address sequencer = vm.envOr("BULWARK_SEQUENCER", deployer);
-        uint64 window = uint64(vm.envOr("BULWARK_WINDOW", uint256(DEFAULT_WINDOW)));
-        uint256 bond = vm.envOr("BULWARK_BOND", DEFAULT_BOND);
+        Params memory p = Params({
+            sequencer: vm.envOr("BULWARK_SEQUENCER", deployer),
+            window: uint64(vm.envOr("BULWARK_WINDOW", uint256(DEFAULT_WINDOW))),
+            stake: vm.envOr("BULWARK_STAKE", DEFAULT_STAKE),
+            challengeBond: vm.envOr("BULWARK_CHALLENGE_BOND", DEFAULT_CHALLENGE_BOND),
+            clock: uint64(vm.envOr("BULWARK_CLOCK", uint256(DEFAULT_CLOCK)))
+        });
         bool demo = vm.envOr("BULWARK_DEMO_TOKEN", false);
 
-        d = deploy(deployer, sequencer, window, bond);
+        d = deploy(deployer, p);
         if (demo) d.demoToken = new DemoToken("Bulwark Demo", "DEMO");
         vm.stopBroadcast();
 
-        console2.log("Rollup    ", address(d.rollup));
-        console2.log("Bridge    ", address(d.bridge));
-        console2.log("sequencer ", sequencer);
-        console2.log("window (s)", window);
-        console2.log("bond (wei)", bond);
-        if (demo) console2.log("DemoToken ", address(d.demoToken));
+        console2.log("Rollup          ", address(d.rollup));
+        console2.log("Bridge          ", address(d.bridge));
+        console2.log("OneStepVerifier ", address(d.verifier));
+        console2.log("DisputeGame     ", address(d.dispute));
+        console2.log("sequencer       ", p.sequencer);
+        console2.log("window (s)      ", p.window);
+        console2.log("stake (wei)     ", p.stake);
+        console2.log("bond (wei)      ", p.challengeBond);
+        console2.log("clock (s)       ", p.clock);
+        if (demo) console2.log("DemoToken       ", address(d.demoToken));
     }
 
-    /// @notice Deploys the Rollup then the Bridge from `deployer` (the current broadcaster or prank).
-    function deploy(address deployer, address sequencer, uint64 window, uint256 bond)
-        public
-        returns (Deployment memory d)
-    {
-        address predicted = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
-        d.rollup = new Rollup(predicted, sequencer, window, bond);
+    /// @notice Deploys the four contracts from `deployer` (the current broadcaster or prank), nonce order.
+    function deploy(address deployer, Params memory p) public returns (Deployment memory d) {
+        uint64 nonce = vm.getNonce(deployer);
+        address bridge = vm.computeCreateAddress(deployer, nonce + 1);
+        address dispute = vm.computeCreateAddress(deployer, nonce + 3);
+        d.rollup = new Rollup(bridge, dispute, p.sequencer, p.window, p.stake, p.challengeBond);
         d.bridge = new Bridge(address(d.rollup));
-        if (address(d.bridge) != predicted) revert BridgeAddressMismatch(predicted, address(d.bridge));
+        d.verifier = new OneStepVerifier(address(d.rollup));
+        d.dispute = new DisputeGame(address(d.rollup), address(d.verifier), p.clock);
+        if (address(d.bridge) != bridge) revert PredictedAddressMismatch("Bridge", bridge, address(d.bridge));
+        if (address(d.dispute) != dispute) {
+            revert PredictedAddressMismatch("DisputeGame", dispute, address(d.dispute));
+        }
     }
 }

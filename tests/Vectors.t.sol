@@ -21,6 +21,19 @@ contract VectorsTest is Test {
     LibHarness internal h;
     string internal json;
 
+    /// @dev The `steps[]` vectors, one array per field, and the `trace` vector's roots they extend.
+    struct StepVectors {
+        bytes[] witnesses;
+        string[] names;
+        string[] kinds;
+        bytes32[] anchorHashes;
+        string[] positions;
+        bytes32[] preRoots;
+        bytes32[] postRoots;
+        bytes32[] traceRoots;
+        bytes32 tracePre;
+    }
+
     function setUp() public {
         h = new LibHarness();
         string memory path = vm.envOr("BULWARK_VECTORS", string("vectors/protocol.json"));
@@ -173,15 +186,30 @@ contract VectorsTest is Test {
     function test_Vectors_genesisRoot() public {
         bytes32 want = _b32(".genesisRoot");
         assertEq(LibHash.stateRoot(LibTree.emptyRoot(), LibTree.emptyRoot(), 0, 0, 0), want, "genesisRoot");
-        Rollup r = new Rollup(address(1), address(2), 1, 1);
+        Rollup r = new Rollup(address(1), address(2), address(3), 1, 1, 1);
         assertEq(r.stateRoot(0), want, "Rollup batch 0");
     }
 
     function test_Vectors_accountProofs() public view {
-        uint256 n = _count(".accountProofs");
-        assertGt(n, 0, "accountProofs empty");
+        _checkStateProofs(".accountProofs");
+    }
+
+    /// @dev Withdrawal-tree proofs over the trace vector's post-state, as `finalizeWithdrawal` checks them (§11).
+    function test_Vectors_withdrawalProofs() public view {
+        _checkStateProofs(".withdrawalProofs");
+        (StatePreimage memory post,) = _state(".trace.postState");
+        uint256 n = _count(".withdrawalProofs");
+        assertEq(n, post.withdrawalCount + 2, "withdrawalProofs: each leaf, then two empty positions");
         for (uint256 i; i < n; ++i) {
-            string memory a = ".accountProofs";
+            assertEq(_b32(_at(".withdrawalProofs", i, ".root")), post.withdrawalsRoot, "withdrawalProofs root");
+        }
+    }
+
+    /// @dev `root, index, leaf, siblings` entries of a depth-32 state tree (§2).
+    function _checkStateProofs(string memory a) internal view {
+        uint256 n = _count(a);
+        assertGt(n, 0, string.concat(a, " empty"));
+        for (uint256 i; i < n; ++i) {
             bytes32 root = _b32(_at(a, i, ".root"));
             uint32 index = uint32(_uint(_at(a, i, ".index")));
             bytes32 leaf = _b32(_at(a, i, ".leaf"));
@@ -207,7 +235,9 @@ contract VectorsTest is Test {
         uint256 chainId = _uint(".eip712.chainId");
         address at = _addr(".eip712.verifyingContract");
         vm.chainId(chainId);
-        deployCodeTo("Rollup.sol:Rollup", abi.encode(address(1), address(2), uint64(1), uint256(1)), at);
+        deployCodeTo(
+            "Rollup.sol:Rollup", abi.encode(address(1), address(2), address(3), uint64(1), uint256(1), uint256(1)), at
+        );
         assertEq(Rollup(at).domainSeparator(), want, "Rollup.domainSeparator()");
     }
 
@@ -335,7 +365,13 @@ contract VectorsTest is Test {
 
         // The Rollup computes the same data root from a commit's calldata.
         address seq = makeAddr("sequencer");
-        Rollup r = new Rollup(address(new FakeBridge()), seq, 1, 0);
+        // The Bridge is deployed after the Rollup: put the fake's code at the address only afterwards.
+        address fake = makeAddr("fake bridge");
+        Rollup r = new Rollup(fake, address(2), seq, 1, 1, 1);
+        vm.etch(fake, address(new FakeBridge()).code);
+        vm.deal(seq, 1);
+        vm.prank(seq);
+        r.stake{value: 1}();
         StatePreimage memory post;
         if (records.length > 0) {
             vm.prank(seq, seq);
@@ -344,41 +380,98 @@ contract VectorsTest is Test {
         }
     }
 
+    /// @dev Record proofs against `batch.dataRoot`: 9 siblings folded with `dnode`, then the header hash (§6.2).
+    function test_Vectors_recordProofs() public view {
+        string memory a = ".recordProofs";
+        uint256 n = _count(a);
+        assertGt(n, 0, "recordProofs empty");
+        for (uint256 i; i < n; ++i) {
+            bytes32[] memory siblings = vm.parseJsonBytes32Array(json, _at(a, i, ".siblings"));
+            assertEq(siblings.length, 9, _at(a, i, ".siblings length"));
+            bytes32 leaf = h.recordLeaf(_bytes(_at(a, i, ".record")));
+            bytes32 recordsRoot = h.foldData(leaf, _uint(_at(a, i, ".position")), siblings);
+            bytes32 headerHash = _b32(_at(a, i, ".headerHash"));
+            assertEq(headerHash, _b32(".batch.headerHash"), _at(a, i, ".headerHash"));
+            assertEq(
+                LibHash.dataRoot(headerHash, recordsRoot), _b32(".batch.dataRoot"), _at(a, i, " folds to dataRoot")
+            );
+            assertEq(_b32(_at(a, i, ".dataRoot")), _b32(".batch.dataRoot"), _at(a, i, ".dataRoot"));
+        }
+    }
+
+    /// @dev Header bytes the Rollup accepts or rejects (§6.1), and their hashes.
+    function test_Vectors_headers() public view {
+        string memory a = ".headers";
+        uint256 n = _count(a);
+        assertGt(n, 0, "headers empty");
+        for (uint256 i; i < n; ++i) {
+            string memory label = string.concat(a, "[", vm.toString(i), "] ", _str(_at(a, i, ".name")));
+            bytes memory header = _bytes(_at(a, i, ".bytes"));
+            assertEq(h.isWellFormed(header), vm.parseJsonBool(json, _at(a, i, ".accepted")), label);
+            assertEq(h.headerHash(header), _b32(_at(a, i, ".hash")), string.concat(label, ": hash"));
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------------
     // Trace
     // ----------------------------------------------------------------------------------------------------
 
-    /// @dev Checks the trace's structure, hashes and the step-root rules of §7–§8 that need no one-step:
+    function test_Vectors_trace() public view {
+        _checkTrace(".trace");
+    }
+
+    /// @dev `T = 1`: one message, no record; the trace root is the only post-root.
+    function test_Vectors_singleStepTrace() public view {
+        _checkTrace(".singleStepTrace");
+        bytes32[] memory roots = vm.parseJsonBytes32Array(json, ".singleStepTrace.stepRoots");
+        assertEq(roots.length, 1, "singleStepTrace: one step");
+        assertEq(_b32(".singleStepTrace.traceRoot"), roots[0], "singleStepTrace: traceRoot is p_0");
+    }
+
+    /// @dev Checks a trace's structure, hashes and the step-root rules of §7–§8 that need no one-step:
     ///      message steps always change the root (msgsConsumed advances); padding, malformed, skipped and
     ///      identity steps leave it unchanged; record outcomes agree with the codec and signature form.
-    function test_Vectors_trace() public view {
-        (StatePreimage memory pre, bytes32 preHash) = _state(".trace.preState");
-        (StatePreimage memory post, bytes32 postHash) = _state(".trace.postState");
-        assertEq(LibHash.stateRoot(pre), preHash, "trace.preState.hash");
-        assertEq(LibHash.stateRoot(post), postHash, "trace.postState.hash");
+    function _checkTrace(string memory key) internal view {
+        (StatePreimage memory pre, bytes32 preHash) = _state(string.concat(key, ".preState"));
+        (StatePreimage memory post, bytes32 postHash) = _state(string.concat(key, ".postState"));
+        assertEq(LibHash.stateRoot(pre), preHash, string.concat(key, ".preState.hash"));
+        assertEq(LibHash.stateRoot(post), postHash, string.concat(key, ".postState.hash"));
 
-        uint256 m = _count(".trace.messages");
+        string memory a = string.concat(key, ".messages");
+        uint256 m = _count(a);
         for (uint256 j; j < m; ++j) {
-            string memory a = ".trace.messages";
             assertEq(_messageHash(a, j), _b32(_at(a, j, ".hash")), _at(a, j, ".hash"));
             assertEq(_uint(_at(a, j, ".index")), pre.msgsConsumed + j, _at(a, j, ".index"));
         }
-        assertEq(post.msgsConsumed, pre.msgsConsumed + m, "trace msgsConsumed");
+        assertEq(post.msgsConsumed, pre.msgsConsumed + m, string.concat(key, " msgsConsumed"));
 
-        bytes[] memory records = vm.parseJsonBytesArray(json, ".trace.records");
-        bytes32[] memory roots = vm.parseJsonBytes32Array(json, ".trace.stepRoots");
-        string[] memory outcomes = vm.parseJsonStringArray(json, ".trace.outcomes");
+        bytes32[] memory roots = _checkTraceSteps(key, m, preHash);
+        assertEq(roots[roots.length - 1], postHash, string.concat(key, ": last step root is the post-state"));
+        bytes32 traceRoot = _b32(string.concat(key, ".traceRoot"));
+        assertEq(LibTree.traceRoot(roots), traceRoot, string.concat(key, ".traceRoot"));
+    }
+
+    /// @dev The step roots of a trace after `m` messages from `preHash`, each checked against its step's rule.
+    function _checkTraceSteps(string memory key, uint256 m, bytes32 preHash)
+        internal
+        view
+        returns (bytes32[] memory roots)
+    {
+        bytes[] memory records = vm.parseJsonBytesArray(json, string.concat(key, ".records"));
+        roots = vm.parseJsonBytes32Array(json, string.concat(key, ".stepRoots"));
+        string[] memory outcomes = vm.parseJsonStringArray(json, string.concat(key, ".outcomes"));
         uint256 steps = m + records.length;
         uint256 t = 1;
         while (t < steps) t <<= 1;
-        assertEq(roots.length, t, "trace.stepRoots length");
-        assertEq(outcomes.length, t, "trace.outcomes length");
-        assertTrue(h.isWellFormed(_bytes(".trace.header")), "trace.header well-formed");
+        assertEq(roots.length, t, string.concat(key, ".stepRoots length"));
+        assertEq(outcomes.length, t, string.concat(key, ".outcomes length"));
+        assertTrue(h.isWellFormed(_bytes(string.concat(key, ".header"))), string.concat(key, ".header well-formed"));
 
-        bytes32 sep = LibEIP712.domainSeparator(_uint(".trace.chainId"), _addr(".trace.rollup"));
+        bytes32 sep =
+            LibEIP712.domainSeparator(_uint(string.concat(key, ".chainId")), _addr(string.concat(key, ".rollup")));
         bytes32 prev = preHash;
         for (uint256 i; i < t; ++i) {
-            string memory label = string.concat("trace step ", vm.toString(i), ": ");
+            string memory label = string.concat(key, " step ", vm.toString(i), ": ");
             if (i < m) {
                 assertTrue(roots[i] != prev, string.concat(label, "a message step advances msgsConsumed"));
             } else if (i < steps) {
@@ -389,10 +482,6 @@ contract VectorsTest is Test {
             }
             prev = roots[i];
         }
-        assertEq(roots[t - 1], postHash, "trace: last step root is the post-state");
-
-        bytes32 traceRoot = _b32(".trace.traceRoot");
-        assertEq(LibTree.traceRoot(roots), traceRoot, "trace.traceRoot");
     }
 
     function _checkRecordStep(string memory label, bytes memory rec, string memory outcome, bytes32 sep, bool changed)
@@ -426,6 +515,110 @@ contract VectorsTest is Test {
         } else if (applied || _eq(outcome, "WrongSigner") || _eq(outcome, "BadNonce") || _eq(outcome, "Overdraft")) {
             assertEq(uint8(rec4), uint8(SkipReason.None), string.concat(label, "signature recovers"));
         }
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // One-step witnesses
+    // ----------------------------------------------------------------------------------------------------
+
+    /// @dev The §8.2 layout of every `steps[]` witness, read with the contracts' libraries: `pre` hashes to
+    ///      the pre-root, the input proves the anchor (a message hash, or a record folding to the data root
+    ///      at the anchor's position), and the openings (kind 1: 1,069 bytes, kind 2 or 3: 1,025) run
+    ///      exactly to the last byte. Executing the step is the one-step's test; this pins the bytes.
+    function test_Vectors_stepWitnessLayout() public view {
+        // One read per field across all steps (`[*]`, which only the untyped `parseJson` accepts): the file
+        // is large, and every read copies it. Small decimal strings stay strings there.
+        StepVectors memory v = StepVectors({
+            witnesses: abi.decode(vm.parseJson(json, ".steps[*].witness"), (bytes[])),
+            names: abi.decode(vm.parseJson(json, ".steps[*].name"), (string[])),
+            kinds: abi.decode(vm.parseJson(json, ".steps[*].anchorKind"), (string[])),
+            anchorHashes: abi.decode(vm.parseJson(json, ".steps[*].anchorHash"), (bytes32[])),
+            positions: abi.decode(vm.parseJson(json, ".steps[*].anchorPosition"), (string[])),
+            preRoots: abi.decode(vm.parseJson(json, ".steps[*].preRoot"), (bytes32[])),
+            postRoots: abi.decode(vm.parseJson(json, ".steps[*].postRoot"), (bytes32[])),
+            traceRoots: vm.parseJsonBytes32Array(json, ".trace.stepRoots"),
+            tracePre: _b32(".trace.preState.hash")
+        });
+        string[] memory chainIds = abi.decode(vm.parseJson(json, ".steps[*].chainId"), (string[]));
+        address[] memory rollups = abi.decode(vm.parseJson(json, ".steps[*].rollup"), (address[]));
+        uint256 chainId = _uint(".eip712.chainId");
+        address rollup = _addr(".eip712.verifyingContract");
+        uint256 n = v.witnesses.length;
+        assertGt(n, 0, "steps empty");
+        assertEq(v.names.length, n, "steps names");
+        for (uint256 i; i < n; ++i) {
+            _checkStepWitness(v, i);
+            assertEq(vm.parseUint(chainIds[i]), chainId, v.names[i]);
+            assertEq(rollups[i], rollup, v.names[i]);
+        }
+    }
+
+    function _checkStepWitness(StepVectors memory v, uint256 i) internal view {
+        string memory label = string.concat(".steps[", vm.toString(i), "] ", v.names[i], ": ");
+        uint256 k = _eq(v.kinds[i], "message") ? 0 : _eq(v.kinds[i], "record") ? 1 : 2;
+        assertTrue(k < 2 || _eq(v.kinds[i], "identity"), string.concat(label, "anchor kind"));
+        bytes memory w = v.witnesses[i];
+        (bytes32 preRoot, bytes32 anchorHash, uint32 position, uint256 at) = this.witnessAnchor(w, k);
+        assertEq(preRoot, v.preRoots[i], string.concat(label, "pre hashes to preRoot"));
+        assertEq(anchorHash, v.anchorHashes[i], string.concat(label, "input proves anchorHash"));
+        assertEq(position, vm.parseUint(v.positions[i]), string.concat(label, "anchorPosition"));
+        while (at < w.length) {
+            uint8 opening = uint8(w[at]);
+            assertTrue(opening >= 1 && opening <= 3, string.concat(label, "opening kind"));
+            at += opening == 1 ? 1069 : 1025;
+        }
+        assertEq(at, w.length, string.concat(label, "openings run to the last byte"));
+        if (k == 2) assertEq(v.postRoots[i], preRoot, string.concat(label, "identity changes nothing"));
+        if (i < v.traceRoots.length) {
+            assertEq(v.postRoots[i], v.traceRoots[i], string.concat(label, "trace step root"));
+            bytes32 tracePre = i == 0 ? v.tracePre : v.traceRoots[i - 1];
+            assertEq(preRoot, tracePre, string.concat(label, "trace pre-root"));
+        }
+    }
+
+    /// @dev Reads a witness's `pre` and input (§8.2) and recomputes what they prove: the pre-root; the message
+    ///      hash (`kind` 0), or the data root the record, its path and the header fold to and the record's
+    ///      position (1); nothing for an identity step (2). Returns where the openings start. External so the
+    ///      witness is calldata and can be sliced.
+    function witnessAnchor(bytes calldata w, uint256 kind)
+        external
+        view
+        returns (bytes32 preRoot, bytes32 anchorHash, uint32 position, uint256 openingsAt)
+    {
+        preRoot = LibHash.stateRoot(
+            StatePreimage({
+                accountsRoot: bytes32(w[0:32]),
+                withdrawalsRoot: bytes32(w[32:64]),
+                nextAccountIndex: uint64(bytes8(w[64:72])),
+                msgsConsumed: uint64(bytes8(w[72:80])),
+                withdrawalCount: uint64(bytes8(w[80:88]))
+            })
+        );
+        if (kind == 0) {
+            anchorHash = LibHash.message(
+                uint64(bytes8(w[88:96])),
+                uint8(w[96]),
+                address(bytes20(w[97:117])),
+                uint64(bytes8(w[117:125])),
+                uint32(bytes4(w[125:129])),
+                uint128(bytes16(w[129:145])),
+                uint64(bytes8(w[145:153]))
+            );
+            return (preRoot, anchorHash, 0, 153);
+        }
+        if (kind == 1) {
+            position = uint32(bytes4(w[88:92]));
+            bytes32[] memory path = new bytes32[](9);
+            for (uint256 k; k < 9; ++k) {
+                path[k] = bytes32(w[220 + 32 * k:252 + 32 * k]);
+            }
+            uint256 headerLength = uint8(w[508]);
+            bytes calldata header = w[509:509 + headerLength];
+            bytes32 recordsRoot = h.foldData(LibHash.recordLeaf(w[92:220]), position, path);
+            anchorHash = LibHash.dataRoot(LibHash.header(header), recordsRoot);
+            return (preRoot, anchorHash, position, 509 + headerLength);
+        }
+        return (preRoot, bytes32(0), 0, 88);
     }
 }
 

@@ -12,38 +12,87 @@ import {LibEIP712} from "../libraries/LibEIP712.sol";
 import {RECORD_SIZE, MAX_RECORDS, MAX_MSGS, Batch, StatePreimage} from "../libraries/Types.sol";
 
 /// @title Rollup
-/// @notice Bulwark's linear chain of batch commitments (PROTOCOL §9–§10). Batch 0 is genesis, final from
-///         deployment; the sequencer commits each next batch on the tip with a bond; a batch finalizes once
-///         its parent is final and its challenge window has passed, and its bond becomes withdrawable.
-/// @dev Deployed before the Bridge, with the Bridge's predicted address (deployer nonce + 1) as BRIDGE.
-///      Storage is laid out for what comes next: disputes rewind `tip`, a guardian rotates `sequencer`.
+/// @notice Bulwark's linear chain of batch commitments (PROTOCOL §9–§10, §14). Batch 0 is genesis, final
+///         from deployment; the staked sequencer commits each next batch on the tip; a batch finalizes once
+///         its parent is final, its challenge window has passed and no game against it is open. A batch that
+///         loses a game rewinds the tip to its parent: later batches are dropped lazily (the epoch moves on,
+///         so their records no longer match what their games saw), never in a loop.
+/// @dev Deployed first, with the Bridge's and the DisputeGame's predicted addresses; each of those checks
+///      in its constructor that the Rollup names it. All stakes and bonds are held here; payouts are pulled
+///      through `withdrawCredit`, so no game's outcome waits on a recipient that cannot receive ETH.
 contract Rollup is IRollup {
+    /// @dev Share of a slashed stake that is burned, in basis points: a sequencer that challenges its own
+    ///      wrong batch gets back at most the other half (§14.5).
+    uint256 internal constant BURN_BPS = 5000;
+
     /// @inheritdoc IRollup
     address public immutable BRIDGE;
     /// @inheritdoc IRollup
+    address public immutable DISPUTE;
+    /// @inheritdoc IRollup
     uint64 public immutable WINDOW;
     /// @inheritdoc IRollup
-    uint256 public immutable BOND;
+    uint256 public immutable STAKE;
+    /// @inheritdoc IRollup
+    uint256 public immutable CHALLENGE_BOND;
 
     /// @inheritdoc IRollup
     address public sequencer;
-    /// @dev Newest committed batch; packed with `sequencer`, both read by every commit.
+    /// @dev Newest committed batch; packed with `sequencer` and `_epoch`, all read by every commit.
     uint64 private _tip;
+    /// @dev Bumped by every rewind; each batch records the epoch it was committed in.
+    uint32 private _epoch;
     /// @dev Newest final batch.
     uint64 private _lastFinalized;
 
     mapping(uint64 index => Batch) private _batches;
     /// @inheritdoc IRollup
-    mapping(address owner => uint256) public bondOf;
+    mapping(address staker => uint256) public stakeOf;
+    /// @inheritdoc IRollup
+    mapping(address owner => uint256) public creditOf;
+    /// @inheritdoc IRollup
+    uint256 public burned;
+
+    /// @dev Each committer's newest batch, as (index, epoch): its stake stays locked while that batch is
+    ///      live and not final (batches are linear, so its older ones are final or dropped with it).
+    mapping(address committer => LastCommit) private _lastCommit;
+
+    struct LastCommit {
+        uint64 index;
+        uint32 epoch;
+    }
+
+    modifier onlyDispute() {
+        if (msg.sender != DISPUTE) revert NotDispute(msg.sender);
+        _;
+    }
 
     /// @param bridge The Bridge's address (predicted: it is deployed next, naming this contract).
+    /// @param dispute The DisputeGame's address (predicted: deployed after the Bridge, naming this contract).
     /// @param sequencer_ The address allowed to commit batches.
     /// @param window Challenge window in seconds.
-    /// @param bond Bond in wei each commit carries.
-    constructor(address bridge, address sequencer_, uint64 window, uint256 bond) {
+    /// @param stake_ Stake in wei a committer must hold (§14.6).
+    /// @param challengeBond Bond in wei each game locks (§14.6).
+    constructor(
+        address bridge,
+        address dispute,
+        address sequencer_,
+        uint64 window,
+        uint256 stake_,
+        uint256 challengeBond
+    ) {
+        if (bridge == address(0)) revert ZeroParameter("bridge");
+        if (dispute == address(0)) revert ZeroParameter("dispute");
+        if (sequencer_ == address(0)) revert ZeroParameter("sequencer");
+        if (window == 0) revert ZeroParameter("window");
+        if (stake_ == 0) revert ZeroParameter("stake");
+        if (challengeBond == 0) revert ZeroParameter("challengeBond");
+        if (bridge.code.length != 0) revert BridgeAlreadyDeployed(bridge);
         BRIDGE = bridge;
+        DISPUTE = dispute;
         WINDOW = window;
-        BOND = bond;
+        STAKE = stake_;
+        CHALLENGE_BOND = challengeBond;
         sequencer = sequencer_;
         bytes32 genesis = LibHash.stateRoot(LibTree.emptyRoot(), LibTree.emptyRoot(), 0, 0, 0);
         _batches[0].commitTime = uint64(block.timestamp);
@@ -62,12 +111,16 @@ contract Rollup is IRollup {
         bytes calldata records,
         StatePreimage calldata post,
         bytes32 traceRoot
-    ) external payable returns (uint64 index) {
+    ) external returns (uint64 index) {
         // Checks, in the order of §9.
         uint64 tip_ = _tip;
         if (msg.sender != sequencer) revert NotSequencer();
+        // An EIP-7702 delegation gives an EOA code that could commit from inside another call, with
+        // msg.sender == tx.origin still true; derivation reads commits from transaction inputs.
+        if (msg.sender.code.length != 0) revert CallerHasCode(msg.sender);
         if (msg.sender != tx.origin) revert NotDirectCall();
-        if (msg.value != BOND) revert WrongBond(msg.value, BOND);
+        uint256 staked = stakeOf[msg.sender];
+        if (staked < STAKE) revert InsufficientStake(staked, STAKE);
         if (parent != tip_) revert WrongParent(parent, tip_);
         if (!LibHeader.isWellFormed(header)) revert BadHeader();
         if (records.length % RECORD_SIZE != 0) revert BadRecordLength(records.length);
@@ -85,6 +138,7 @@ contract Rollup is IRollup {
         // forge-lint: disable-next-line(unsafe-typecast)
         b.recordCount = uint32(n);
         b.parent = parent;
+        b.epoch = _epoch;
         b.dataRoot = LibHash.dataRoot(LibHash.header(header), LibTree.recordsRoot(records));
         b.stateRoot = LibHash.stateRoot(post);
         b.traceRoot = traceRoot;
@@ -93,6 +147,7 @@ contract Rollup is IRollup {
         }
         _batches[index] = b;
         _tip = index;
+        _lastCommit[msg.sender] = LastCommit(index, b.epoch);
         emit BatchCommitted(
             index, msg.sender, b.dataRoot, b.stateRoot, traceRoot, b.recordCount, b.msgsBefore, b.msgsAfter
         );
@@ -110,20 +165,11 @@ contract Rollup is IRollup {
         // The window is days long; a validator's few seconds of timestamp drift do not matter (§10).
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < finalAt) revert NotFinal(index, finalAt);
+        if (b.openGames != 0) revert GamesOpen(index, b.openGames);
 
         // Effects.
         _lastFinalized = index;
-        bondOf[b.committer] += BOND;
         emit BatchFinalized(index, b.stateRoot);
-    }
-
-    /// @inheritdoc IRollup
-    function withdrawBond(address payable to) external {
-        uint256 amount = bondOf[msg.sender];
-        if (amount == 0) revert NoBond(msg.sender);
-        bondOf[msg.sender] = 0;
-        emit BondWithdrawn(msg.sender, to, amount);
-        if (!LowLevelCall.callNoReturn(to, amount, "")) revert BondPayoutFailed(to, amount);
     }
 
     /// @dev The message checks of §9: not rewound, at most MAX_MSGS, all queued, and a non-empty batch.
@@ -134,6 +180,108 @@ contract Rollup is IRollup {
         uint64 queued = IBridge(BRIDGE).messageCount();
         if (msgsAfter > queued) revert MessagesNotQueued(msgsAfter, queued);
         if (m + n == 0) revert EmptyBatch();
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Stake and credit
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRollup
+    function stake() external payable {
+        uint256 total = stakeOf[msg.sender] + msg.value;
+        stakeOf[msg.sender] = total;
+        emit Staked(msg.sender, msg.value, total);
+    }
+
+    /// @inheritdoc IRollup
+    function unstake() external {
+        uint256 amount = stakeOf[msg.sender];
+        if (amount == 0) revert NoStake(msg.sender);
+        LastCommit memory last = _lastCommit[msg.sender];
+        if (last.index > _lastFinalized && _isLive(last.index, last.epoch)) {
+            revert StakeLocked(msg.sender, last.index);
+        }
+        stakeOf[msg.sender] = 0;
+        creditOf[msg.sender] += amount;
+        emit Unstaked(msg.sender, amount);
+    }
+
+    /// @inheritdoc IRollup
+    function withdrawCredit(address payable to) external {
+        uint256 amount = creditOf[msg.sender];
+        if (amount == 0) revert NoCredit(msg.sender);
+        creditOf[msg.sender] = 0;
+        emit CreditWithdrawn(msg.sender, to, amount);
+        if (!LowLevelCall.callNoReturn(to, amount, "")) revert CreditPayoutFailed(to, amount);
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Dispute hooks
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRollup
+    function lockChallenge(uint64 index, address challenger)
+        external
+        payable
+        onlyDispute
+        returns (Batch memory b, bytes32 parentRoot)
+    {
+        if (index <= _lastFinalized || index > _tip) revert BatchNotPending(index);
+        Batch storage s = _batches[index];
+        uint256 closedAt = uint256(s.commitTime) + WINDOW;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= closedAt) revert ChallengeWindowClosed(index, closedAt);
+        if (msg.value != CHALLENGE_BOND) revert WrongChallengeBond(msg.value, CHALLENGE_BOND);
+        uint32 open = s.openGames + 1;
+        s.openGames = open;
+        emit GameLocked(index, challenger, open);
+        b = s;
+        parentRoot = _batches[index - 1].stateRoot;
+    }
+
+    /// @inheritdoc IRollup
+    function settleChallenge(uint64 index, uint32 epoch_, address challenger, bool challengerWon)
+        external
+        onlyDispute
+        returns (bool live)
+    {
+        live = _isLive(index, epoch_);
+        Batch storage b = _batches[index];
+        address bondTo;
+        if (!live) {
+            bondTo = challenger;
+        } else if (challengerWon) {
+            bondTo = challenger;
+            _reject(index, b.committer, challenger);
+        } else {
+            bondTo = b.committer;
+            b.openGames -= 1;
+        }
+        creditOf[bondTo] += CHALLENGE_BOND;
+        emit GameSettled(index, challenger, bondTo, live);
+    }
+
+    /// @dev Batch `index` lost: rewind the tip to its parent and slash its committer's stake (§14.5).
+    function _reject(uint64 index, address committer, address challenger) private {
+        uint32 next;
+        unchecked {
+            _tip = index - 1; // index > lastFinalized >= 0
+            next = _epoch + 1; // one rewind per lost batch; 2^32 are unreachable
+        }
+        _epoch = next;
+        uint256 slashed = stakeOf[committer];
+        stakeOf[committer] = 0;
+        uint256 burn = slashed * BURN_BPS / 10_000;
+        uint256 reward = slashed - burn;
+        burned += burn;
+        creditOf[challenger] += reward;
+        emit BatchRejected(index, next, challenger, reward, burn);
+    }
+
+    /// @dev True iff batch `index` is still the one committed in `epoch_`: not past the tip, and not
+    ///      re-committed after a rewind.
+    function _isLive(uint64 index, uint32 epoch_) private view returns (bool) {
+        return index <= _tip && _batches[index].epoch == epoch_;
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -151,9 +299,25 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
+    function epoch() external view returns (uint32) {
+        return _epoch;
+    }
+
+    /// @inheritdoc IRollup
     function batch(uint64 index) external view returns (Batch memory) {
         if (index > _tip) revert UnknownBatch(index);
         return _batches[index];
+    }
+
+    /// @inheritdoc IRollup
+    function liveBatch(uint64 index, uint32 epoch_) external view returns (Batch memory) {
+        if (!_isLive(index, epoch_)) revert BatchDropped(index, epoch_);
+        return _batches[index];
+    }
+
+    /// @inheritdoc IRollup
+    function isLive(uint64 index, uint32 epoch_) external view returns (bool) {
+        return _isLive(index, epoch_);
     }
 
     /// @inheritdoc IRollup

@@ -134,6 +134,12 @@ library LibTree {
         return stepRoots[0];
     }
 
+    /// @notice Folds an opening of `leaf` at `index` below some trace-tree node with `tnode`, one sibling per
+    ///         level from the leaf up (any number of levels: the caller checks the length it expects).
+    function foldTrace(bytes32 leaf, uint256 index, bytes32[] calldata proof) internal pure returns (bytes32) {
+        return _fold(leaf, index, proof, LibHash.traceNode);
+    }
+
     // -----------------------------------------------------------------------------------------------------
     // Internal
     // -----------------------------------------------------------------------------------------------------

@@ -149,6 +149,10 @@ struct Batch {
     uint64 parent;
     uint64 msgsBefore;
     uint64 msgsAfter;
+    /// @dev The Rollup's epoch at commit: a rewind bumps the epoch, so a game knows its batch was dropped.
+    uint32 epoch;
+    /// @dev Dispute games open against this batch; it finalizes only at zero.
+    uint32 openGames;
     // slots 2..4
     bytes32 dataRoot;
     bytes32 stateRoot;

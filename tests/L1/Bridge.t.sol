@@ -40,14 +40,14 @@ contract BridgeTest is BaseTest {
 
     function test_Bridge_constructorRegistersETH() public {
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        Rollup r = new Rollup(predicted, sequencer, WINDOW, BOND);
+        Rollup r = new Rollup(predicted, address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
         vm.expectEmit(predicted);
         emit IBridge.TokenRegistered(0, address(0));
         new Bridge(address(r));
     }
 
     function test_RevertWhen_RollupNamesAnotherBridge() public {
-        Rollup other = new Rollup(address(0xB0B), sequencer, WINDOW, BOND);
+        Rollup other = new Rollup(address(0xB0B), address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
         vm.expectRevert(abi.encodeWithSelector(IBridge.WrongRollup.selector, address(other), address(0xB0B)));
         new Bridge(address(other));
     }

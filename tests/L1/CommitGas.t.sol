@@ -48,7 +48,7 @@ contract CommitGasTest is BaseTest {
         // Cross-check: the caller-side measurement bounds it from above.
         vm.prank(sequencer, sequencer);
         uint256 g = gasleft();
-        rollup.commitBatch{value: BOND}(parent, header, records, post, TRACE_ROOT);
+        rollup.commitBatch(parent, header, records, post, TRACE_ROOT);
         uint256 outer = g - gasleft();
         c.execution = vm.lastCallGas().gasTotalUsed;
         assertLe(c.execution, outer);

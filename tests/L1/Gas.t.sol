@@ -47,15 +47,20 @@ contract GasTest is BaseTest {
             StatePreimage memory post = _post(_emptyRoot(), 0, 0);
             uint64 parent = rollup.tip();
             vm.prank(sequencer, sequencer);
-            rollup.commitBatch{value: BOND}(parent, "", records, post, TRACE_ROOT);
+            rollup.commitBatch(parent, "", records, post, TRACE_ROOT);
             console2.log("commitBatch records", sizes[i], "gas", vm.lastCallGas().gasTotalUsed);
         }
         vm.warp(block.timestamp + WINDOW);
         rollup.finalizeBatch(1);
         _log("finalizeBatch                 ");
+        rollup.finalizeBatch(2);
+        rollup.finalizeBatch(3);
         vm.prank(sequencer);
-        rollup.withdrawBond(payable(sequencer));
-        _log("withdrawBond                  ");
+        rollup.unstake();
+        _log("unstake                       ");
+        vm.prank(sequencer);
+        rollup.withdrawCredit(payable(sequencer));
+        _log("withdrawCredit                ");
     }
 
     function test_Gas_finalizeWithdrawal() public {

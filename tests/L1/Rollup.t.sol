@@ -10,6 +10,14 @@ import {BaseTest} from "../utils/BaseTest.sol";
 import {MerkleBuilder} from "../utils/MerkleBuilder.sol";
 import {RejectingRecipient} from "../mocks/Recipients.sol";
 
+/// @dev What a delegating sequencer's code would do: commit from inside its own call.
+contract BatchForwarder {
+    function forward(address rollup, bytes calldata data) external {
+        (bool ok,) = rollup.call(data);
+        require(ok);
+    }
+}
+
 /// @notice The Rollup's commit checks (PROTOCOL §9, in order), finality (§10) and bonds.
 contract RollupTest is BaseTest {
     bytes internal constant HEADER = hex"00000000000000070000000100000009"; // token 0 → 7, token 1 → 9
@@ -27,15 +35,12 @@ contract RollupTest is BaseTest {
     }
 
     /// @dev commitBatch as the sequencer with full control of every argument.
-    function _commitRaw(
-        uint64 parent,
-        bytes memory header,
-        bytes memory records,
-        StatePreimage memory post,
-        uint256 value
-    ) internal returns (uint64) {
+    function _commitRaw(uint64 parent, bytes memory header, bytes memory records, StatePreimage memory post)
+        internal
+        returns (uint64)
+    {
         vm.prank(sequencer, sequencer);
-        return rollup.commitBatch{value: value}(parent, header, records, post, TRACE_ROOT);
+        return rollup.commitBatch(parent, header, records, post, TRACE_ROOT);
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -54,13 +59,40 @@ contract RollupTest is BaseTest {
         assertEq(g.msgsAfter, 0);
         assertEq(rollup.sequencer(), sequencer);
         assertEq(rollup.WINDOW(), WINDOW);
-        assertEq(rollup.BOND(), BOND);
+        assertEq(rollup.STAKE(), STAKE);
+        assertEq(rollup.CHALLENGE_BOND(), CHALLENGE_BOND);
+        assertEq(rollup.DISPUTE(), address(dispute));
+        assertEq(rollup.epoch(), 0);
     }
 
     function test_Rollup_constructorEmitsGenesisFinalized() public {
         vm.expectEmit();
         emit IRollup.BatchFinalized(0, _genesis());
-        new Rollup(address(bridge), sequencer, WINDOW, BOND);
+        new Rollup(address(0xB41D6E), address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
+    }
+
+    function test_RevertWhen_ConstructorParameterZero() public {
+        address b = address(0xB41D6E);
+        address g = address(dispute);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "bridge"));
+        new Rollup(address(0), g, sequencer, WINDOW, STAKE, CHALLENGE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "dispute"));
+        new Rollup(b, address(0), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "sequencer"));
+        new Rollup(b, g, address(0), WINDOW, STAKE, CHALLENGE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "window"));
+        new Rollup(b, g, sequencer, 0, STAKE, CHALLENGE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "stake"));
+        new Rollup(b, g, sequencer, WINDOW, 0, CHALLENGE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "challengeBond"));
+        new Rollup(b, g, sequencer, WINDOW, STAKE, 0);
+    }
+
+    /// @dev The Bridge is deployed after the Rollup, naming it: an address that already holds code (here the
+    ///      suite's own Bridge) is a wiring mistake.
+    function test_RevertWhen_ConstructorBridgeAlreadyDeployed() public {
+        vm.expectRevert(abi.encodeWithSelector(IRollup.BridgeAlreadyDeployed.selector, address(bridge)));
+        new Rollup(address(bridge), address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
     }
 
     function test_Rollup_domainSeparatorIsChainAndRollup() public view {
@@ -89,7 +121,7 @@ contract RollupTest is BaseTest {
         vm.warp(block.timestamp + 100);
         vm.expectEmit(address(rollup));
         emit IRollup.BatchCommitted(1, sequencer, dataRoot, root, TRACE_ROOT, 5, 0, 3);
-        assertEq(_commitRaw(0, HEADER, records, post, BOND), 1);
+        assertEq(_commitRaw(0, HEADER, records, post), 1);
 
         Batch memory b = rollup.batch(1);
         assertEq(b.committer, sequencer);
@@ -102,7 +134,9 @@ contract RollupTest is BaseTest {
         assertEq(b.stateRoot, root);
         assertEq(b.traceRoot, TRACE_ROOT);
         assertEq(rollup.tip(), 1);
-        assertEq(address(rollup).balance, BOND);
+        assertEq(b.epoch, 0);
+        assertEq(b.openGames, 0);
+        assertEq(address(rollup).balance, STAKE);
         assertFalse(rollup.isFinal(1));
     }
 
@@ -118,36 +152,60 @@ contract RollupTest is BaseTest {
     }
 
     function test_Rollup_commitRecordsOnlyWithoutMessages() public {
-        assertEq(_commitRaw(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), BOND), 1);
+        assertEq(_commitRaw(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0)), 1);
     }
 
     function test_Rollup_commitMaxMessagesAndRecords() public {
         _deposit(MAX_MSGS);
         // forge-lint: disable-next-line(unsafe-typecast)
-        _commitRaw(0, "", _records(MAX_RECORDS, 0), _post(_emptyRoot(), uint64(MAX_MSGS), 0), BOND);
+        _commitRaw(0, "", _records(MAX_RECORDS, 0), _post(_emptyRoot(), uint64(MAX_MSGS), 0));
         assertEq(rollup.batch(1).recordCount, MAX_RECORDS);
     }
 
     function test_RevertWhen_CommitNotSequencer() public {
-        vm.deal(bob, BOND);
+        vm.prank(bob);
+        rollup.stake{value: STAKE}(); // a stake does not make a sequencer
         vm.prank(bob, bob);
         vm.expectRevert(IRollup.NotSequencer.selector);
-        rollup.commitBatch{value: BOND}(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), TRACE_ROOT);
+        rollup.commitBatch(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), TRACE_ROOT);
     }
 
     function test_RevertWhen_CommitThroughAContract() public {
         vm.prank(sequencer, bob); // msg.sender is the sequencer, but tx.origin is not
         vm.expectRevert(IRollup.NotDirectCall.selector);
-        rollup.commitBatch{value: BOND}(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), TRACE_ROOT);
+        rollup.commitBatch(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), TRACE_ROOT);
     }
 
-    function test_RevertWhen_CommitWrongBond() public {
+    function test_RevertWhen_CommitUnderstaked() public {
         StatePreimage memory post = _post(_emptyRoot(), 0, 0);
         bytes memory records = _records(1, 0);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.WrongBond.selector, BOND - 1, BOND));
-        _commitRaw(0, "", records, post, BOND - 1);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.WrongBond.selector, BOND + 1, BOND));
-        _commitRaw(0, "", records, post, BOND + 1);
+        vm.prank(sequencer);
+        rollup.unstake();
+        vm.expectRevert(abi.encodeWithSelector(IRollup.InsufficientStake.selector, 0, STAKE));
+        _commitRaw(0, "", records, post);
+        vm.prank(sequencer);
+        rollup.stake{value: STAKE - 1}();
+        vm.expectRevert(abi.encodeWithSelector(IRollup.InsufficientStake.selector, STAKE - 1, STAKE));
+        _commitRaw(0, "", records, post);
+        vm.prank(sequencer);
+        rollup.stake{value: 1}();
+        assertEq(_commitRaw(0, "", records, post), 1);
+    }
+
+    /// @dev EIP-7702: a sequencer EOA that delegates to code still has msg.sender == tx.origin, and its code
+    ///      could commit several batches inside one transaction whose input is not a commitBatch call,
+    ///      halting every deriver. A caller with code is refused.
+    function test_RevertWhen_CommitFromDelegatedEOA() public {
+        (address eoa, uint256 key) = makeAddrAndKey("delegating sequencer");
+        Rollup r = _rollupFor(eoa);
+        vm.deal(eoa, STAKE);
+        vm.prank(eoa);
+        r.stake{value: STAKE}();
+        vm.signAndAttachDelegation(address(new BatchForwarder()), key);
+        assertGt(eoa.code.length, 0, "delegation designator installed");
+        vm.prank(eoa, eoa);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.CallerHasCode.selector, eoa));
+        r.commitBatch(0, "", _records(1, 0), _post(_emptyRoot(), 0, 0), TRACE_ROOT);
     }
 
     function test_RevertWhen_CommitParentNotTip() public {
@@ -155,53 +213,53 @@ contract RollupTest is BaseTest {
         StatePreimage memory post = _post(_emptyRoot(), 0, 0);
         bytes memory records = _records(1, 0);
         vm.expectRevert(abi.encodeWithSelector(IRollup.WrongParent.selector, 0, 1));
-        _commitRaw(0, "", records, post, BOND);
+        _commitRaw(0, "", records, post);
         vm.expectRevert(abi.encodeWithSelector(IRollup.WrongParent.selector, 2, 1));
-        _commitRaw(2, "", records, post, BOND);
+        _commitRaw(2, "", records, post);
     }
 
     function test_RevertWhen_CommitBadHeader() public {
         StatePreimage memory post = _post(_emptyRoot(), 0, 0);
         bytes memory records = _records(1, 0);
         vm.expectRevert(IRollup.BadHeader.selector);
-        _commitRaw(0, hex"00000001000000", records, post, BOND);
+        _commitRaw(0, hex"00000001000000", records, post);
         vm.expectRevert(IRollup.BadHeader.selector);
-        _commitRaw(0, hex"00000001000000070000000100000009", records, post, BOND); // token 1 twice
+        _commitRaw(0, hex"00000001000000070000000100000009", records, post); // token 1 twice
     }
 
     function test_RevertWhen_CommitPartialRecord() public {
         vm.expectRevert(abi.encodeWithSelector(IRollup.BadRecordLength.selector, 200));
-        _commitRaw(0, "", new bytes(200), _post(_emptyRoot(), 0, 0), BOND);
+        _commitRaw(0, "", new bytes(200), _post(_emptyRoot(), 0, 0));
     }
 
     function test_RevertWhen_CommitTooManyRecords() public {
         vm.expectRevert(abi.encodeWithSelector(IRollup.TooManyRecords.selector, 513, 512));
-        _commitRaw(0, "", new bytes(513 * 128), _post(_emptyRoot(), 0, 0), BOND);
+        _commitRaw(0, "", new bytes(513 * 128), _post(_emptyRoot(), 0, 0));
     }
 
     function test_RevertWhen_CommitRewindsMessages() public {
         _deposit(3);
         _commit("", "", _post(_emptyRoot(), 3, 0));
         vm.expectRevert(abi.encodeWithSelector(IRollup.MessagesRewound.selector, 2, 3));
-        _commitRaw(1, "", _records(1, 0), _post(_emptyRoot(), 2, 0), BOND);
+        _commitRaw(1, "", _records(1, 0), _post(_emptyRoot(), 2, 0));
     }
 
     function test_RevertWhen_CommitTooManyMessages() public {
         // Checked before the queue: 513 messages are rejected whether or not they were queued.
         vm.expectRevert(abi.encodeWithSelector(IRollup.TooManyMessages.selector, 513, 512));
-        _commitRaw(0, "", "", _post(_emptyRoot(), 513, 0), BOND);
+        _commitRaw(0, "", "", _post(_emptyRoot(), 513, 0));
     }
 
     function test_RevertWhen_CommitConsumesUnqueuedMessages() public {
         _deposit(2);
         vm.expectRevert(abi.encodeWithSelector(IRollup.MessagesNotQueued.selector, 3, 2));
-        _commitRaw(0, "", "", _post(_emptyRoot(), 3, 0), BOND);
+        _commitRaw(0, "", "", _post(_emptyRoot(), 3, 0));
     }
 
     function test_RevertWhen_CommitEmptyBatch() public {
         _deposit(2);
         vm.expectRevert(IRollup.EmptyBatch.selector);
-        _commitRaw(0, "", "", _post(_emptyRoot(), 0, 0), BOND);
+        _commitRaw(0, "", "", _post(_emptyRoot(), 0, 0));
     }
 
     /// @dev §9 fixes the order: with every check failing, the first one (sequencer) is reported, and so on.
@@ -209,31 +267,35 @@ contract RollupTest is BaseTest {
         StatePreimage memory post = _post(_emptyRoot(), 600, 0); // rewound? no; too many and unqueued
         vm.prank(bob, alice);
         vm.expectRevert(IRollup.NotSequencer.selector);
-        rollup.commitBatch{value: 1}(5, hex"01", new bytes(1), post, TRACE_ROOT);
+        rollup.commitBatch(5, hex"01", new bytes(1), post, TRACE_ROOT);
         vm.prank(sequencer, alice);
         vm.expectRevert(IRollup.NotDirectCall.selector);
-        rollup.commitBatch{value: 1}(5, hex"01", new bytes(1), post, TRACE_ROOT);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.WrongBond.selector, 1, BOND));
-        _commitRaw(5, hex"01", new bytes(1), post, 1);
+        rollup.commitBatch(5, hex"01", new bytes(1), post, TRACE_ROOT);
+        vm.prank(sequencer);
+        rollup.unstake();
+        vm.expectRevert(abi.encodeWithSelector(IRollup.InsufficientStake.selector, 0, STAKE));
+        _commitRaw(5, hex"01", new bytes(1), post);
+        vm.prank(sequencer);
+        rollup.stake{value: STAKE}();
         vm.expectRevert(abi.encodeWithSelector(IRollup.WrongParent.selector, 5, 0));
-        _commitRaw(5, hex"01", new bytes(1), post, BOND);
+        _commitRaw(5, hex"01", new bytes(1), post);
         vm.expectRevert(IRollup.BadHeader.selector);
-        _commitRaw(0, hex"01", new bytes(1), post, BOND);
+        _commitRaw(0, hex"01", new bytes(1), post);
         vm.expectRevert(abi.encodeWithSelector(IRollup.BadRecordLength.selector, 1));
-        _commitRaw(0, "", new bytes(1), post, BOND);
+        _commitRaw(0, "", new bytes(1), post);
         vm.expectRevert(abi.encodeWithSelector(IRollup.TooManyRecords.selector, 513, 512));
-        _commitRaw(0, "", new bytes(513 * 128), post, BOND);
+        _commitRaw(0, "", new bytes(513 * 128), post);
         vm.expectRevert(abi.encodeWithSelector(IRollup.TooManyMessages.selector, 600, 512));
-        _commitRaw(0, "", "", post, BOND);
+        _commitRaw(0, "", "", post);
         vm.expectRevert(abi.encodeWithSelector(IRollup.MessagesNotQueued.selector, 1, 0));
-        _commitRaw(0, "", "", _post(_emptyRoot(), 1, 0), BOND);
+        _commitRaw(0, "", "", _post(_emptyRoot(), 1, 0));
     }
 
     // ----------------------------------------------------------------------------------------------------
     // Finality and bonds
     // ----------------------------------------------------------------------------------------------------
 
-    function test_Rollup_finalizeAfterWindowCreditsBond() public {
+    function test_Rollup_finalizeAfterWindow() public {
         uint64 index = _commitRecords(1);
         uint64 committed = uint64(block.timestamp);
         vm.warp(committed + WINDOW);
@@ -243,8 +305,8 @@ contract RollupTest is BaseTest {
         rollup.finalizeBatch(index);
         assertEq(rollup.lastFinalized(), 1);
         assertTrue(rollup.isFinal(1));
-        assertEq(rollup.bondOf(sequencer), BOND);
-        assertEq(rollup.bondOf(bob), 0);
+        assertEq(rollup.creditOf(sequencer), 0, "a stake is not a per-batch bond: nothing is credited");
+        assertEq(rollup.stakeOf(sequencer), STAKE);
     }
 
     function test_RevertWhen_FinalizeUnknownBatch() public {
@@ -281,33 +343,58 @@ contract RollupTest is BaseTest {
         rollup.finalizeBatch(1);
     }
 
-    function test_Rollup_withdrawBond() public {
+    function test_Rollup_stakeUnstakeAndWithdraw() public {
         _finalize(_commitRecords(1));
         _finalize(_commitRecords(2));
+        vm.expectEmit(address(rollup));
+        emit IRollup.Unstaked(sequencer, STAKE);
+        vm.prank(sequencer);
+        rollup.unstake();
+        assertEq(rollup.stakeOf(sequencer), 0);
+        assertEq(rollup.creditOf(sequencer), STAKE);
         uint256 before = bob.balance;
         vm.expectEmit(address(rollup));
-        emit IRollup.BondWithdrawn(sequencer, bob, 2 * BOND);
+        emit IRollup.CreditWithdrawn(sequencer, bob, STAKE);
         vm.prank(sequencer);
-        rollup.withdrawBond(payable(bob));
-        assertEq(bob.balance, before + 2 * BOND);
-        assertEq(rollup.bondOf(sequencer), 0);
+        rollup.withdrawCredit(payable(bob));
+        assertEq(bob.balance, before + STAKE);
+        assertEq(rollup.creditOf(sequencer), 0);
         assertEq(address(rollup).balance, 0);
     }
 
-    function test_RevertWhen_WithdrawBondWithNone() public {
-        _commitRecords(1); // bond held, not credited until final
+    function test_RevertWhen_UnstakeWithPendingBatch() public {
+        _finalize(_commitRecords(1));
+        _commitRecords(2);
         vm.prank(sequencer);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.NoBond.selector, sequencer));
-        rollup.withdrawBond(payable(sequencer));
+        vm.expectRevert(abi.encodeWithSelector(IRollup.StakeLocked.selector, sequencer, 2));
+        rollup.unstake();
+        _finalize(2);
+        vm.prank(sequencer);
+        rollup.unstake();
+        assertEq(rollup.creditOf(sequencer), STAKE);
     }
 
-    function test_RevertWhen_BondPayoutRejected() public {
-        _finalize(_commitRecords(1));
+    function test_RevertWhen_UnstakeWithoutStake() public {
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.NoStake.selector, bob));
+        rollup.unstake();
+    }
+
+    function test_RevertWhen_WithdrawCreditWithNone() public {
+        _finalize(_commitRecords(1)); // a final batch credits nothing
+        vm.prank(sequencer);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.NoCredit.selector, sequencer));
+        rollup.withdrawCredit(payable(sequencer));
+    }
+
+    function test_RevertWhen_CreditPayoutRejected() public {
+        vm.prank(sequencer);
+        rollup.unstake();
         address rejecting = address(new RejectingRecipient());
         vm.prank(sequencer);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.BondPayoutFailed.selector, rejecting, BOND));
-        rollup.withdrawBond(payable(rejecting));
-        assertEq(rollup.bondOf(sequencer), BOND);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.CreditPayoutFailed.selector, rejecting, STAKE));
+        rollup.withdrawCredit(payable(rejecting));
+        assertEq(rollup.creditOf(sequencer), STAKE);
     }
 
     function testFuzz_finalityFollowsWindow(uint32 wait) public {

@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Rollup} from "../../contracts/L1/Rollup.sol";
+import {Deploy} from "../../script/Deploy.s.sol";
 import {Bridge} from "../../contracts/L1/Bridge.sol";
 import {LibHash} from "../../contracts/libraries/LibHash.sol";
 import {Batch} from "../../contracts/libraries/Types.sol";
@@ -14,7 +15,7 @@ import {OperatorHandler} from "./handlers/OperatorHandler.sol";
 /// @title ProtocolInvariants
 /// @notice L1 invariants of the happy path (DESIGN "Invariants"): value is conserved by the bridge, the
 ///         queue is exactly what users sent, token ids are append-only, each withdrawal leaf pays at most
-///         once, bonds are conserved, and final batches never change.
+///         once, the sequencer's stake is held, and final batches never change.
 contract ProtocolInvariants is Test {
     Rollup internal rollup;
     Bridge internal bridge;
@@ -23,9 +24,13 @@ contract ProtocolInvariants is Test {
     address internal sequencer = makeAddr("sequencer");
 
     function setUp() public {
-        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        rollup = new Rollup(predicted, sequencer, 1 days, 0.1 ether);
-        bridge = new Bridge(address(rollup));
+        Deploy script = new Deploy();
+        Deploy.Deployment memory d =
+            script.deploy(address(script), Deploy.Params(sequencer, 1 days, 0.1 ether, 0.01 ether, 1 hours));
+        (rollup, bridge) = (d.rollup, d.bridge);
+        vm.deal(sequencer, 0.1 ether);
+        vm.prank(sequencer);
+        rollup.stake{value: 0.1 ether}();
         users = new UserHandler(bridge);
         operator = new OperatorHandler(rollup, bridge, users, sequencer);
         targetContract(address(users));
@@ -89,11 +94,11 @@ contract ProtocolInvariants is Test {
         }
     }
 
-    /// @dev The Rollup holds one bond per pending batch plus every credited, unwithdrawn bond.
-    function invariant_bondsConserved() public view {
-        uint256 pending = rollup.tip() - rollup.lastFinalized();
-        assertEq(address(rollup).balance, rollup.bondOf(sequencer) + pending * rollup.BOND());
-        assertEq(rollup.bondOf(sequencer) + operator.bondsWithdrawn(), rollup.lastFinalized() * rollup.BOND());
+    /// @dev Without games, the Rollup holds exactly the sequencer's stake, whatever was committed or final.
+    function invariant_stakeHeld() public view {
+        assertEq(rollup.stakeOf(sequencer), rollup.STAKE());
+        assertEq(address(rollup).balance, rollup.STAKE());
+        assertEq(rollup.creditOf(sequencer), 0);
     }
 
     /// @dev Final batches keep their roots; the chain is linear and consumes messages in order.

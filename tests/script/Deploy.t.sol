@@ -4,31 +4,49 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
 
-/// @notice The deploy script wires Rollup and Bridge to each other, with its defaults or the environment's.
+/// @notice The deploy script wires Rollup, Bridge, verifier and DisputeGame to each other, with its
+///         defaults or the environment's.
 contract DeployTest is Test {
-    function test_Deploy_wiresRollupAndBridge() public {
+    function test_Deploy_wiresTheSuite() public {
         Deploy script = new Deploy();
-        Deploy.Deployment memory d = script.deploy(address(script), address(0x5E9), 100, 1 ether);
+        Deploy.Deployment memory d = script.deploy(address(script), Deploy.Params(address(0x5E9), 100, 1 ether, 2, 60));
         assertEq(d.rollup.BRIDGE(), address(d.bridge));
+        assertEq(d.rollup.DISPUTE(), address(d.dispute));
         assertEq(d.bridge.ROLLUP(), address(d.rollup));
+        assertEq(d.verifier.ROLLUP(), address(d.rollup));
+        assertEq(d.dispute.ROLLUP(), address(d.rollup));
+        assertEq(d.dispute.BRIDGE(), address(d.bridge));
+        assertEq(d.dispute.VERIFIER(), address(d.verifier));
         assertEq(d.rollup.sequencer(), address(0x5E9));
         assertEq(d.rollup.WINDOW(), 100);
-        assertEq(d.rollup.BOND(), 1 ether);
+        assertEq(d.rollup.STAKE(), 1 ether);
+        assertEq(d.rollup.CHALLENGE_BOND(), 2);
+        assertEq(d.dispute.CLOCK(), 60);
     }
 
     /// @dev The only test that sets these variables: the environment is shared by tests running in parallel.
     function test_Deploy_runReadsEnvironment() public {
         vm.setEnv("BULWARK_SEQUENCER", "0x00000000000000000000000000000000000005E9");
         vm.setEnv("BULWARK_WINDOW", "3600");
-        vm.setEnv("BULWARK_BOND", "12345");
+        vm.setEnv("BULWARK_STAKE", "12345");
+        vm.setEnv("BULWARK_CHALLENGE_BOND", "678");
+        vm.setEnv("BULWARK_CLOCK", "90");
         vm.setEnv("BULWARK_DEMO_TOKEN", "true");
         Deploy script = new Deploy();
         Deploy.Deployment memory d = script.run();
         assertEq(d.rollup.sequencer(), address(0x5E9));
         assertEq(d.rollup.WINDOW(), 3600);
-        assertEq(d.rollup.BOND(), 12345);
+        assertEq(d.rollup.STAKE(), 12345);
+        assertEq(d.rollup.CHALLENGE_BOND(), 678);
+        assertEq(d.dispute.CLOCK(), 90);
         assertTrue(address(d.demoToken) != address(0));
         d.demoToken.mint(address(this), 5);
         assertEq(d.demoToken.balanceOf(address(this)), 5);
+    }
+
+    function test_Deploy_defaultsWhenUnset() public {
+        Deploy script = new Deploy();
+        assertEq(script.DEFAULT_WINDOW(), 7 days);
+        assertGe(script.DEFAULT_WINDOW(), 2 * script.DEFAULT_CLOCK(), "a window holds two clocks");
     }
 }

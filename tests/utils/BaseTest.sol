@@ -5,16 +5,21 @@ import {Test} from "forge-std/Test.sol";
 
 import {Rollup} from "../../contracts/L1/Rollup.sol";
 import {Bridge} from "../../contracts/L1/Bridge.sol";
+import {OneStepVerifier} from "../../contracts/dispute/OneStepVerifier.sol";
+import {DisputeGame} from "../../contracts/dispute/DisputeGame.sol";
+import {Deploy} from "../../script/Deploy.s.sol";
 import {DemoToken} from "../../contracts/mocks/DemoToken.sol";
 import {StatePreimage, Batch, NEW_ACCOUNT} from "../../contracts/libraries/Types.sol";
 import {MerkleBuilder} from "./MerkleBuilder.sol";
 
 /// @title BaseTest
-/// @notice Deploys Rollup + Bridge as the deploy script does (Rollup first, naming the Bridge's predicted
-///         address) and offers helpers to commit and finalize batches and to build realistic records.
+/// @notice Deploys the suite with the deploy script's own `deploy` (Rollup, Bridge, verifier, DisputeGame),
+///         stakes the sequencer, and offers helpers to commit and finalize batches and to build records.
 abstract contract BaseTest is Test {
     uint64 internal constant WINDOW = 1 days;
-    uint256 internal constant BOND = 0.1 ether;
+    uint256 internal constant STAKE = 1 ether;
+    uint256 internal constant CHALLENGE_BOND = 0.1 ether;
+    uint64 internal constant CLOCK = 1 hours;
     bytes32 internal constant TRACE_ROOT = keccak256("trace");
 
     address internal sequencer = makeAddr("sequencer");
@@ -23,17 +28,31 @@ abstract contract BaseTest is Test {
 
     Rollup internal rollup;
     Bridge internal bridge;
+    OneStepVerifier internal verifier;
+    DisputeGame internal dispute;
     DemoToken internal token;
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
-        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        rollup = new Rollup(predicted, sequencer, WINDOW, BOND);
-        bridge = new Bridge(address(rollup));
+        Deploy.Deployment memory d = _deploy(sequencer);
+        (rollup, bridge, verifier, dispute) = (d.rollup, d.bridge, d.verifier, d.dispute);
         token = new DemoToken("Demo", "DEMO");
         vm.deal(sequencer, 1_000 ether);
         vm.deal(alice, 1_000 ether);
         vm.deal(bob, 1_000 ether);
+        vm.prank(sequencer);
+        rollup.stake{value: STAKE}();
+    }
+
+    /// @dev A whole suite with this test's parameters and `sequencer_`, through the deploy script.
+    function _deploy(address sequencer_) internal returns (Deploy.Deployment memory) {
+        Deploy script = new Deploy();
+        return script.deploy(address(script), Deploy.Params(sequencer_, WINDOW, STAKE, CHALLENGE_BOND, CLOCK));
+    }
+
+    /// @dev The Rollup of a fresh suite whose sequencer is `sequencer_` (not staked).
+    function _rollupFor(address sequencer_) internal returns (Rollup) {
+        return _deploy(sequencer_).rollup;
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -74,7 +93,7 @@ abstract contract BaseTest is Test {
     function _commit(bytes memory header, bytes memory records, StatePreimage memory post) internal returns (uint64) {
         uint64 parent = rollup.tip();
         vm.prank(sequencer, sequencer);
-        return rollup.commitBatch{value: BOND}(parent, header, records, post, TRACE_ROOT);
+        return rollup.commitBatch(parent, header, records, post, TRACE_ROOT);
     }
 
     /// @dev Commits a batch of `n` realistic transfer records consuming no messages.

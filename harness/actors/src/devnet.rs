@@ -4,7 +4,7 @@
 use alloy::primitives::{Address, U256};
 use bulwark_chain::{
     ChainError, DeployParams, Deployment,
-    bindings::DemoToken,
+    bindings::{DemoToken, Rollup},
     deploy, deploy_demo_token,
     node::{L1Kind, L1Node, dev_signer},
     send,
@@ -25,8 +25,12 @@ pub struct DevnetConfig {
     pub l1: L1Kind,
     /// Challenge window in seconds.
     pub window: u64,
-    /// Commit bond in wei.
-    pub bond: u128,
+    /// The sequencer's stake in wei (it stakes at start).
+    pub stake: u128,
+    /// Bond each dispute game locks, in wei.
+    pub challenge_bond: u128,
+    /// Seconds on each side's chess clock in a dispute game.
+    pub clock: u64,
     /// Users to fund, by name (at most 8: the dev keys after deployer and sequencer).
     pub users: Vec<String>,
     /// Demo tokens each user gets minted on L1.
@@ -38,7 +42,9 @@ impl Default for DevnetConfig {
         Self {
             l1: L1Kind::Anvil,
             window: 3_600,
-            bond: 10u128.pow(17),
+            stake: 2 * 10u128.pow(17),
+            challenge_bond: 5 * 10u128.pow(16),
+            clock: 600,
             users: ["alice", "bob", "carol"].map(String::from).to_vec(),
             token_mint: 1_000 * 10u128.pow(18),
         }
@@ -77,9 +83,13 @@ impl Devnet {
         let params = DeployParams {
             sequencer: sequencer_account.address(),
             window: config.window,
-            bond: U256::from(config.bond),
+            stake: U256::from(config.stake),
+            challenge_bond: U256::from(config.challenge_bond),
+            clock: config.clock,
         };
         let deployment = deploy(&deployer.provider, deployer.address(), params).await?;
+        let rollup = Rollup::new(deployment.rollup, &sequencer_account.provider);
+        send(rollup.stake().value(deployment.params.stake), "stake").await?;
         let token = deploy_demo_token(&deployer.provider, "Bulwark Demo Token", "BDT").await?;
 
         let mut users = Vec::with_capacity(config.users.len());

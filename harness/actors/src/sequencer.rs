@@ -180,15 +180,13 @@ impl Sequencer {
         let header_bytes = Bytes::from(built.batch.header_bytes());
         let record_bytes = Bytes::from(built.batch.records_bytes());
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
-        let call = rollup
-            .commitBatch(
-                self.tip,
-                header_bytes,
-                record_bytes,
-                (&built.post_preimage()).into(),
-                built.trace_root(),
-            )
-            .value(self.deployment.params.bond);
+        let call = rollup.commitBatch(
+            self.tip,
+            header_bytes,
+            record_bytes,
+            (&built.post_preimage()).into(),
+            built.trace_root(),
+        );
         let calldata = call.calldata().len();
         let sent = send(call, "commitBatch").await?;
         tracing::info!(
@@ -227,9 +225,16 @@ impl Sequencer {
         Ok(report)
     }
 
-    /// Takes back the bonds of finalized batches.
-    pub async fn withdraw_bonds(&self) -> Result<Sent, ChainError> {
+    /// Takes its stake back once none of its batches is pending: unstakes
+    /// (stake to credit), then withdraws its whole credit to itself.
+    pub async fn withdraw_stake(&self) -> Result<(Sent, Sent), ChainError> {
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
-        send(rollup.withdrawBond(self.account.address()), "withdrawBond").await
+        let unstaked = send(rollup.unstake(), "unstake").await?;
+        let withdrawn = send(
+            rollup.withdrawCredit(self.account.address()),
+            "withdrawCredit",
+        )
+        .await?;
+        Ok((unstaked, withdrawn))
     }
 }

@@ -49,7 +49,7 @@ pub enum Event {
         bridge: Address,
         chain_id: u64,
         window: u64,
-        bond: u128,
+        stake: u128,
     },
     /// A deposit was queued on L1.
     Deposited {
@@ -102,8 +102,8 @@ pub enum Event {
     },
     /// A second payout of a withdrawal was refused, as it must be.
     DoublePayoutRefused { index: u32, reason: String },
-    /// The sequencer took its bonds back.
-    BondWithdrawn { amount: U256, gas: u64 },
+    /// The sequencer took its stake back.
+    StakeWithdrawn { amount: U256, gas: u64 },
     /// A check the scenario makes, and whether it held.
     Check { what: String, ok: bool },
     /// A free-form line of a table.
@@ -120,11 +120,11 @@ impl fmt::Display for Event {
                 bridge,
                 chain_id,
                 window,
-                bond,
+                stake,
             } => write!(
                 f,
-                "deployed on {l1} (chain {chain_id}): Rollup {rollup}, Bridge {bridge}; window {window} s, bond {} ETH",
-                units(*bond)
+                "deployed on {l1} (chain {chain_id}): Rollup {rollup}, Bridge {bridge}; window {window} s, sequencer stake {} ETH",
+                units(*stake)
             ),
             Self::Deposited {
                 user,
@@ -200,10 +200,10 @@ impl fmt::Display for Event {
                     "a second payout of withdrawal #{index} is refused: {reason}"
                 )
             }
-            Self::BondWithdrawn { amount, gas } => {
+            Self::StakeWithdrawn { amount, gas } => {
                 write!(
                     f,
-                    "sequencer withdraws its bonds: {} ETH ({gas} gas)",
+                    "sequencer unstakes and withdraws its stake: {} ETH ({gas} gas)",
                     units(u128::try_from(*amount).unwrap_or(u128::MAX))
                 )
             }

@@ -20,6 +20,20 @@ alloy::sol!(
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
+    OneStepVerifier,
+    "../../out/OneStepVerifier.sol/OneStepVerifier.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    DisputeGame,
+    "../../out/DisputeGame.sol/DisputeGame.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
     DemoToken,
     "../../out/DemoToken.sol/DemoToken.json"
 );
@@ -32,6 +46,10 @@ pub enum Revert {
     Rollup(Rollup::RollupErrors),
     /// The Bridge reverted with one of its errors.
     Bridge(Bridge::BridgeErrors),
+    /// The DisputeGame reverted with one of its errors.
+    Dispute(DisputeGame::DisputeGameErrors),
+    /// The one-step verifier rejected a witness.
+    Verifier(OneStepVerifier::OneStepVerifierErrors),
     /// Anything else (an RPC failure, a token's revert, an unknown selector).
     Other(String),
 }
@@ -44,6 +62,13 @@ impl From<&alloy::contract::Error> for Revert {
         if let Some(e) = err.as_decoded_interface_error::<Bridge::BridgeErrors>() {
             return Self::Bridge(e);
         }
+        if let Some(e) = err.as_decoded_interface_error::<DisputeGame::DisputeGameErrors>() {
+            return Self::Dispute(e);
+        }
+        if let Some(e) = err.as_decoded_interface_error::<OneStepVerifier::OneStepVerifierErrors>()
+        {
+            return Self::Verifier(e);
+        }
         Self::Other(err.to_string())
     }
 }
@@ -53,6 +78,8 @@ impl std::fmt::Display for Revert {
         match self {
             Self::Rollup(e) => write!(f, "Rollup reverted with {e:?}"),
             Self::Bridge(e) => write!(f, "Bridge reverted with {e:?}"),
+            Self::Dispute(e) => write!(f, "DisputeGame reverted with {e:?}"),
+            Self::Verifier(e) => write!(f, "OneStepVerifier reverted with {e:?}"),
             Self::Other(reason) => f.write_str(reason),
         }
     }

@@ -1,6 +1,7 @@
-//! Deploys the suite: the Rollup first, told where the Bridge will land (the
-//! deployer's next CREATE address), then the Bridge pointing back at it. Both
-//! hold the other's address as an immutable.
+//! Deploys the suite from one account, in nonce order: the Rollup, told
+//! where the Bridge and the DisputeGame will land (the deployer's CREATE
+//! addresses at nonce + 1 and + 3); the Bridge and the one-step verifier,
+//! naming the Rollup; the DisputeGame, which checks the wiring.
 
 use alloy::{
     contract::RawCallBuilder,
@@ -10,7 +11,7 @@ use alloy::{
 
 use crate::{
     ChainError,
-    bindings::{Bridge, DemoToken, Rollup},
+    bindings::{Bridge, DemoToken, DisputeGame, OneStepVerifier, Rollup},
     send,
 };
 
@@ -21,8 +22,12 @@ pub struct DeployParams {
     pub sequencer: Address,
     /// Challenge window, in seconds.
     pub window: u64,
-    /// Bond posted with every commit, in wei.
-    pub bond: U256,
+    /// Stake a committer must hold, in wei.
+    pub stake: U256,
+    /// Bond each dispute game locks, in wei.
+    pub challenge_bond: U256,
+    /// Seconds on each side's chess clock in a dispute game.
+    pub clock: u64,
 }
 
 /// Where the suite lives and how it was configured.
@@ -32,6 +37,10 @@ pub struct Deployment {
     pub rollup: Address,
     /// The Bridge contract (L1 message queue and withdrawals).
     pub bridge: Address,
+    /// The one-step verifier the games call.
+    pub verifier: Address,
+    /// The DisputeGame contract.
+    pub dispute: Address,
     /// The L1 chain id, part of the EIP-712 domain.
     pub chain_id: u64,
     /// The block the Rollup was deployed in: history starts here.
@@ -40,7 +49,8 @@ pub struct Deployment {
     pub params: DeployParams,
 }
 
-/// Deploys Rollup and Bridge from `deployer`, whose wallet `provider` carries.
+/// Deploys Rollup, Bridge, verifier and DisputeGame from `deployer`, whose
+/// wallet `provider` carries.
 pub async fn deploy<P: Provider + Clone>(
     provider: &P,
     deployer: Address,
@@ -52,13 +62,16 @@ pub async fn deploy<P: Provider + Clone>(
         .await
         .map_err(|e| ChainError::rpc("eth_getTransactionCount", e))?;
     let expected_bridge = deployer.create(nonce + 1);
+    let expected_dispute = deployer.create(nonce + 3);
 
     let rollup_tx = Rollup::deploy_builder(
         provider.clone(),
         expected_bridge,
+        expected_dispute,
         params.sequencer,
         params.window,
-        params.bond,
+        params.stake,
+        params.challenge_bond,
     );
     let (rollup, deploy_block) = create(rollup_tx, "deploy Rollup").await?;
     let (bridge, _) = create(
@@ -66,12 +79,15 @@ pub async fn deploy<P: Provider + Clone>(
         "deploy Bridge",
     )
     .await?;
-    if bridge != expected_bridge {
-        return Err(ChainError::BridgeAddressMismatch {
-            expected: expected_bridge,
-            actual: bridge,
-        });
-    }
+    check_address("Bridge", expected_bridge, bridge)?;
+    let (verifier, _) = create(
+        OneStepVerifier::deploy_builder(provider.clone(), rollup),
+        "deploy OneStepVerifier",
+    )
+    .await?;
+    let dispute_tx = DisputeGame::deploy_builder(provider.clone(), rollup, verifier, params.clock);
+    let (dispute, _) = create(dispute_tx, "deploy DisputeGame").await?;
+    check_address("DisputeGame", expected_dispute, dispute)?;
     let chain_id = provider
         .get_chain_id()
         .await
@@ -79,10 +95,28 @@ pub async fn deploy<P: Provider + Clone>(
     Ok(Deployment {
         rollup,
         bridge,
+        verifier,
+        dispute,
         chain_id,
         deploy_block,
         params,
     })
+}
+
+fn check_address(
+    contract: &'static str,
+    expected: Address,
+    actual: Address,
+) -> Result<(), ChainError> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(ChainError::PredictedAddressMismatch {
+            contract,
+            expected,
+            actual,
+        })
+    }
 }
 
 /// Deploys a mintable ERC20 for demos and tests.

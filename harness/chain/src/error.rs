@@ -43,9 +43,13 @@ pub enum ChainError {
     /// A mined transaction reverted.
     #[error("{call} reverted in transaction {tx}")]
     Reverted { call: &'static str, tx: B256 },
-    /// The deployed Bridge is not where the Rollup was told it would be.
-    #[error("bridge deployed at {actual}, but the rollup expects it at {expected}")]
-    BridgeAddressMismatch { expected: Address, actual: Address },
+    /// A contract did not land at the address the Rollup was told.
+    #[error("{contract} deployed at {actual}, but the Rollup was built naming {expected}")]
+    PredictedAddressMismatch {
+        contract: &'static str,
+        expected: Address,
+        actual: Address,
+    },
     /// A log the node returned does not decode as the event it claims to be.
     #[error("log in transaction {tx:?} does not decode as {event}: {reason}")]
     BadLog {

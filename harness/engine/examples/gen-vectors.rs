@@ -5,7 +5,13 @@
 //!
 //! Deterministic: anvil's well-known keys, chain id 31337, a fixed rollup
 //! address. `tests/vectors.rs` includes this file to check the committed JSON
-//! is current.
+//! is current. Proof and header vectors live in `vectors/proofs.rs`, the
+//! one-step witnesses in `vectors/steps.rs`.
+
+#[path = "vectors/proofs.rs"]
+mod proofs;
+#[path = "vectors/steps.rs"]
+mod steps;
 
 use alloy_primitives::address;
 use bulwark_engine::hash::{empty_record_subtrees, empty_subtrees, record_leaf};
@@ -81,7 +87,12 @@ pub fn vectors() -> Value {
         "records": records(),
         "messages": messages().iter().map(message_json).collect::<Vec<_>>(),
         "batch": batch_vector(),
+        "recordProofs": proofs::record_proofs(),
+        "headers": proofs::headers(),
         "trace": trace_vector(),
+        "withdrawalProofs": trace_post_state().map(|post| proofs::withdrawal_proofs(&post)),
+        "singleStepTrace": single_step_trace(),
+        "steps": steps::steps(),
     })
 }
 
@@ -617,7 +628,8 @@ fn messages() -> Vec<L1Message> {
     ]
 }
 
-fn batch_vector() -> Value {
+/// The batch of the `batch` vector: a two-entry header and five records.
+pub fn sample_batch() -> Batch {
     let d = domain();
     let header = Header::new(vec![
         (TokenId(0), AccountIndex(2)),
@@ -642,7 +654,11 @@ fn batch_vector() -> Value {
         )
         .encode(),
     ];
-    let batch = Batch::new(header, records).unwrap_or_default();
+    Batch::new(header, records).unwrap_or_default()
+}
+
+fn batch_vector() -> Value {
+    let batch = sample_batch();
     json!({
         "header": hx(batch.header_bytes()),
         "headerHash": hx(batch.header().hash()),
@@ -727,15 +743,41 @@ pub fn trace_inputs() -> (Vec<L1Message>, Batch) {
 }
 
 fn trace_vector() -> Value {
-    let genesis = State::genesis();
     let (messages, batch) = trace_inputs();
-    let Ok((trace, post)) = trace(&genesis, &domain(), &messages, &batch) else {
+    trace_json(&State::genesis(), &messages, &batch)
+}
+
+/// The post-state of the trace vector.
+fn trace_post_state() -> Option<State> {
+    let (messages, batch) = trace_inputs();
+    trace(&State::genesis(), &domain(), &messages, &batch)
+        .ok()
+        .map(|(_, post)| post)
+}
+
+/// A trace of `T = 1`: one deposit, no record; its root is its only post-root.
+fn single_step_trace() -> Value {
+    let message = L1Message {
+        index: 0,
+        kind: MessageKind::Deposit,
+        sender: address_of(&key(0)),
+        target: NEW_ACCOUNT,
+        token: TokenId(0),
+        amount: ETHER,
+        queued_at: 1_700_000_000,
+    };
+    trace_json(&State::genesis(), &[message], &Batch::default())
+}
+
+/// The trace of `messages` and `batch` from `parent`, as the `trace` vector writes it.
+fn trace_json(parent: &State, messages: &[L1Message], batch: &Batch) -> Value {
+    let Ok((trace, post)) = trace(parent, &domain(), messages, batch) else {
         return Value::Null;
     };
     json!({
         "chainId": dec(CHAIN_ID),
         "rollup": hx(ROLLUP),
-        "preState": state_json(&genesis.preimage()),
+        "preState": state_json(&parent.preimage()),
         "messages": messages.iter().map(message_json).collect::<Vec<_>>(),
         "header": hx(batch.header_bytes()),
         "records": batch.records().iter().map(hx).collect::<Vec<_>>(),

@@ -22,15 +22,38 @@ pub struct AccountLeaf {
 }
 
 impl AccountLeaf {
+    /// Bytes of [`encode`](Self::encode).
+    pub const ENCODED_SIZE: usize = 44;
+
     /// `H(0x01 ‖ owner ‖ token:u32 ‖ balance:u128 ‖ nonce:u32)`.
     pub fn hash(&self) -> B256 {
-        let mut buf = [0u8; 45];
+        let mut buf = [0u8; 1 + Self::ENCODED_SIZE];
         buf[0] = tags::ACCOUNT_LEAF;
-        buf[1..21].copy_from_slice(self.owner.as_slice());
-        buf[21..25].copy_from_slice(&self.token.0.to_be_bytes());
-        buf[25..41].copy_from_slice(&self.balance.to_be_bytes());
-        buf[41..45].copy_from_slice(&self.nonce.to_be_bytes());
+        buf[1..].copy_from_slice(&self.encode());
         keccak256(buf)
+    }
+
+    /// The 44 bytes that follow the tag in the leaf preimage (also an account opening's leaf, §8.2).
+    pub fn encode(&self) -> [u8; Self::ENCODED_SIZE] {
+        let mut buf = [0u8; Self::ENCODED_SIZE];
+        buf[0..20].copy_from_slice(self.owner.as_slice());
+        buf[20..24].copy_from_slice(&self.token.0.to_be_bytes());
+        buf[24..40].copy_from_slice(&self.balance.to_be_bytes());
+        buf[40..44].copy_from_slice(&self.nonce.to_be_bytes());
+        buf
+    }
+
+    /// The leaf whose [`encode`](Self::encode) is `bytes`; every 44 bytes are one.
+    pub fn decode(bytes: &[u8; Self::ENCODED_SIZE]) -> Self {
+        let (owner, rest) = bytes.split_at(20);
+        let (token, rest) = rest.split_at(4);
+        let (balance, nonce) = rest.split_at(16);
+        Self {
+            owner: Address::from_slice(owner),
+            token: TokenId(u32::from_be_bytes(be(token))),
+            balance: u128::from_be_bytes(be(balance)),
+            nonce: u32::from_be_bytes(be(nonce)),
+        }
     }
 }
 
@@ -120,7 +143,7 @@ impl StatePreimage {
         keccak256(buf)
     }
 
-    /// The 88 bytes that follow the tag in the state-root preimage.
+    /// The 88 bytes that follow the tag in the state-root preimage (a witness's `pre`, §8.2).
     pub fn encode(&self) -> [u8; 88] {
         let mut buf = [0u8; 88];
         buf[0..32].copy_from_slice(self.accounts_root.as_slice());
@@ -130,6 +153,28 @@ impl StatePreimage {
         buf[80..88].copy_from_slice(&self.withdrawal_count.to_be_bytes());
         buf
     }
+
+    /// The preimage whose [`encode`](Self::encode) is `bytes`; every 88 bytes are one.
+    pub fn decode(bytes: &[u8; 88]) -> Self {
+        let (accounts_root, rest) = bytes.split_at(32);
+        let (withdrawals_root, rest) = rest.split_at(32);
+        let (next_account_index, rest) = rest.split_at(8);
+        let (msgs_consumed, withdrawal_count) = rest.split_at(8);
+        Self {
+            accounts_root: B256::from_slice(accounts_root),
+            withdrawals_root: B256::from_slice(withdrawals_root),
+            next_account_index: u64::from_be_bytes(be(next_account_index)),
+            msgs_consumed: u64::from_be_bytes(be(msgs_consumed)),
+            withdrawal_count: u64::from_be_bytes(be(withdrawal_count)),
+        }
+    }
+}
+
+/// A big-endian integer's bytes from a slice of exactly `N` bytes (callers split fixed arrays).
+pub(crate) fn be<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    out
 }
 
 impl Default for StatePreimage {
@@ -157,6 +202,25 @@ mod tests {
         pre.extend_from_slice(&[0, 0, 0, 7]);
         assert_eq!(pre.len(), 45);
         assert_eq!(leaf.hash(), keccak256(&pre));
+    }
+
+    #[test]
+    fn leaves_and_preimages_round_trip_through_their_bytes() {
+        let leaf = AccountLeaf {
+            owner: Address::repeat_byte(0xaa),
+            token: TokenId(u32::MAX),
+            balance: u128::MAX - 1,
+            nonce: 7,
+        };
+        assert_eq!(AccountLeaf::decode(&leaf.encode()), leaf);
+        let pre = StatePreimage {
+            accounts_root: B256::repeat_byte(1),
+            withdrawals_root: B256::repeat_byte(2),
+            next_account_index: 3,
+            msgs_consumed: u64::MAX,
+            withdrawal_count: 5,
+        };
+        assert_eq!(StatePreimage::decode(&pre.encode()), pre);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! The engine owns the state trees (§2–3), L1 messages (§4), EIP-712
 //! transactions and the signature acceptance rule (§5), the record and header
-//! codecs (§6), the state transition function (§7), batch traces and step
-//! witnesses (§8), and derivation from L1 data (§12). It performs no I/O.
+//! codecs (§6), the state transition function (§7), batch traces, step
+//! witnesses and their bytes (§8), derivation from L1 data (§12), and the
+//! trace-tree reveals of a dispute game (§14). It performs no I/O.
 //!
 //! One STF implementation ([`stf::execute`]) runs over the narrow
 //! [`stf::Ledger`] trait, so the stateful [`State`] and the stateless
@@ -40,13 +41,13 @@ pub use message::{L1Message, MessageKind, NEW_ACCOUNT};
 pub use outcome::{Outcome, SkipReason};
 pub use primitives::{AccountIndex, TokenId, WithdrawalIndex};
 pub use record::{Record, SignedTransfer, SignedWithdraw};
-pub use state::{AccountProof, State, WithdrawalProof};
+pub use state::{AccountProof, LeavesError, State, WithdrawalProof};
 pub use stf::{Ledger, Step, apply_step};
-pub use trace::{Trace, TraceError, trace, trace_root_from_proof};
+pub use trace::{Trace, TraceError, TracePosition, trace, trace_root_from_proof};
 pub use tree::{MerkleTree, Siblings, root_from_proof};
 pub use witness::{
-    Opening, StepAnchor, StepInput, StepWitness, WitnessBuildError, WitnessError, step_anchor,
-    verify_step, verify_step_outcome, witness,
+    InputKind, Opening, OpeningKind, StepAnchor, StepInput, StepWitness, WitnessBuildError,
+    WitnessDecodeError, WitnessError, step_anchor, verify_step, verify_step_outcome, witness,
 };
 
 pub use alloy_primitives::{Address, B256, U256};

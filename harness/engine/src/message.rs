@@ -5,6 +5,7 @@ use core::fmt;
 use alloy_primitives::{Address, B256, keccak256};
 
 use crate::hash::tags;
+use crate::leaf::be;
 use crate::primitives::TokenId;
 
 /// Deposit target meaning "create a new account" (`2^64 − 1`).
@@ -60,18 +61,48 @@ pub struct L1Message {
 }
 
 impl L1Message {
+    /// Bytes of [`encode`](Self::encode).
+    pub const ENCODED_SIZE: usize = 65;
+
     /// `H(0x05 ‖ index:u64 ‖ kind:u8 ‖ sender ‖ target:u64 ‖ token:u32 ‖ amount:u128 ‖ queuedAt:u64)`.
     pub fn hash(&self) -> B256 {
-        let mut buf = [0u8; 66];
+        let mut buf = [0u8; 1 + Self::ENCODED_SIZE];
         buf[0] = tags::MESSAGE;
-        buf[1..9].copy_from_slice(&self.index.to_be_bytes());
-        buf[9] = self.kind.as_u8();
-        buf[10..30].copy_from_slice(self.sender.as_slice());
-        buf[30..38].copy_from_slice(&self.target.to_be_bytes());
-        buf[38..42].copy_from_slice(&self.token.0.to_be_bytes());
-        buf[42..58].copy_from_slice(&self.amount.to_be_bytes());
-        buf[58..66].copy_from_slice(&self.queued_at.to_be_bytes());
+        buf[1..].copy_from_slice(&self.encode());
         keccak256(buf)
+    }
+
+    /// The 65 bytes that follow the tag in the message preimage (a witness's message input, §8.2).
+    pub fn encode(&self) -> [u8; Self::ENCODED_SIZE] {
+        let mut buf = [0u8; Self::ENCODED_SIZE];
+        buf[0..8].copy_from_slice(&self.index.to_be_bytes());
+        buf[8] = self.kind.as_u8();
+        buf[9..29].copy_from_slice(self.sender.as_slice());
+        buf[29..37].copy_from_slice(&self.target.to_be_bytes());
+        buf[37..41].copy_from_slice(&self.token.0.to_be_bytes());
+        buf[41..57].copy_from_slice(&self.amount.to_be_bytes());
+        buf[57..65].copy_from_slice(&self.queued_at.to_be_bytes());
+        buf
+    }
+
+    /// The message whose [`encode`](Self::encode) is `bytes`; fails with the kind
+    /// byte (at offset 8) when it is not 1 or 2.
+    pub fn decode(bytes: &[u8; Self::ENCODED_SIZE]) -> Result<Self, u8> {
+        let (index, rest) = bytes.split_at(8);
+        let (kind, rest) = rest.split_at(1);
+        let (sender, rest) = rest.split_at(20);
+        let (target, rest) = rest.split_at(8);
+        let (token, rest) = rest.split_at(4);
+        let (amount, queued_at) = rest.split_at(16);
+        Ok(Self {
+            index: u64::from_be_bytes(be(index)),
+            kind: MessageKind::try_from(kind[0])?,
+            sender: Address::from_slice(sender),
+            target: u64::from_be_bytes(be(target)),
+            token: TokenId(u32::from_be_bytes(be(token))),
+            amount: u128::from_be_bytes(be(amount)),
+            queued_at: u64::from_be_bytes(be(queued_at)),
+        })
     }
 }
 
@@ -123,6 +154,24 @@ mod tests {
         pre.extend_from_slice(&1000u64.to_be_bytes());
         assert_eq!(pre.len(), 66);
         assert_eq!(msg.hash(), keccak256(&pre));
+    }
+
+    #[test]
+    fn message_round_trips_through_its_bytes() {
+        let msg = L1Message {
+            index: u64::MAX,
+            kind: MessageKind::Deposit,
+            sender: Address::repeat_byte(0x22),
+            target: 7,
+            token: TokenId(1),
+            amount: u128::MAX,
+            queued_at: 12,
+        };
+        let bytes = msg.encode();
+        assert_eq!(L1Message::decode(&bytes), Ok(msg));
+        let mut bad = bytes;
+        bad[8] = 3;
+        assert_eq!(L1Message::decode(&bad), Err(3));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use alloy_primitives::{Address, B256};
 use crate::leaf::{AccountLeaf, StatePreimage, WithdrawalLeaf};
 use crate::primitives::{AccountIndex, TokenId, WithdrawalIndex};
 use crate::stf::Ledger;
-use crate::tree::{MerkleTree, Siblings, root_from_proof};
+use crate::tree::{MerkleTree, Siblings, TreeError, root_from_proof};
 
 /// The full L2 state. Roots are recomputed lazily, when first asked for.
 #[derive(Clone, Default)]
@@ -19,6 +19,22 @@ pub struct State {
     withdrawals: Vec<WithdrawalLeaf>,
     withdrawal_tree: MerkleTree,
     msgs_consumed: u64,
+}
+
+/// Why leaves do not make a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LeavesError {
+    /// A withdrawal leaf names another index than its position.
+    #[error("withdrawal at position {position} names index {index}")]
+    WithdrawalIndex {
+        /// Position in the given withdrawals.
+        position: usize,
+        /// The index the leaf names.
+        index: WithdrawalIndex,
+    },
+    /// More than `2^32` leaves for one tree.
+    #[error(transparent)]
+    Tree(#[from] TreeError),
 }
 
 /// An account leaf with its 32 siblings in the account tree.
@@ -59,6 +75,35 @@ impl State {
     /// The genesis state: both trees empty, all counters 0.
     pub fn genesis() -> Self {
         Self::default()
+    }
+
+    /// The state holding exactly these leaves and counter. For tests and
+    /// vectors that need a state no short history reaches (a nonce at
+    /// `2^32 − 1`); withdrawal `i` must name index `i`.
+    pub fn from_leaves(
+        accounts: Vec<AccountLeaf>,
+        withdrawals: Vec<WithdrawalLeaf>,
+        msgs_consumed: u64,
+    ) -> Result<Self, LeavesError> {
+        let mut state = Self {
+            msgs_consumed,
+            ..Self::default()
+        };
+        for leaf in &accounts {
+            state.account_tree.push(leaf.hash())?;
+        }
+        for (position, leaf) in withdrawals.iter().enumerate() {
+            if leaf.index.0 as usize != position {
+                return Err(LeavesError::WithdrawalIndex {
+                    position,
+                    index: leaf.index,
+                });
+            }
+            state.withdrawal_tree.push(leaf.hash())?;
+        }
+        state.accounts = accounts;
+        state.withdrawals = withdrawals;
+        Ok(state)
     }
 
     /// The state root (§3).
@@ -333,6 +378,35 @@ mod tests {
         ledger.revert().unwrap();
         assert_eq!(state, before);
         assert_eq!(state.root(), root);
+    }
+
+    #[test]
+    fn a_state_from_leaves_is_the_state_that_wrote_them() {
+        let mut state = State::genesis();
+        let mut ledger = state.ledger();
+        ledger.create_account(&leaf(1, 10)).unwrap();
+        ledger.create_account(&leaf(2, 20)).unwrap();
+        let withdrawal = WithdrawalLeaf {
+            index: WithdrawalIndex(0),
+            recipient: Address::repeat_byte(1),
+            token: TokenId(0),
+            amount: 1,
+        };
+        ledger.append_withdrawal(&withdrawal).unwrap();
+        let accounts = vec![leaf(1, 10), leaf(2, 20)];
+        let built = State::from_leaves(accounts.clone(), vec![withdrawal], 0).unwrap();
+        assert_eq!((built.root(), &built), (state.root(), &state));
+        let misplaced = WithdrawalLeaf {
+            index: WithdrawalIndex(1),
+            ..withdrawal
+        };
+        assert_eq!(
+            State::from_leaves(accounts, vec![misplaced], 0),
+            Err(LeavesError::WithdrawalIndex {
+                position: 0,
+                index: WithdrawalIndex(1)
+            })
+        );
     }
 
     #[test]

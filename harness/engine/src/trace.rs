@@ -1,5 +1,9 @@
 //! The trace of a batch (PROTOCOL §8): its steps, each step's post-root, and
-//! the trace root the commit claims.
+//! the trace root the commit claims; with the tree over the post-roots, the
+//! reveals and openings a dispute game asks for (§14).
+
+mod position;
+mod reveal;
 
 use alloy_primitives::B256;
 
@@ -12,6 +16,8 @@ use crate::outcome::Outcome;
 use crate::params::MAX_MSGS;
 use crate::state::State;
 use crate::stf::{Step, apply_step};
+
+pub use position::TracePosition;
 
 /// Why messages and a batch do not form a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +41,7 @@ pub enum TraceError {
 }
 
 /// The steps of one batch with their outcomes and post-roots, padded with
-/// identity steps to a power of two.
+/// identity steps to a power of two, and the trace tree over the post-roots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trace {
     pre_root: B256,
@@ -44,7 +50,11 @@ pub struct Trace {
     record_count: usize,
     steps: Vec<Step>,
     outcomes: Vec<Outcome>,
+    /// `p_0 .. p_{T−1}`: the tree's leaves (height 0).
     post_roots: Vec<B256>,
+    /// The tree's levels above the leaves, hashed once when the trace is
+    /// finished: `upper[h − 1]` holds the `T / 2^h` nodes at height `h`.
+    upper: Vec<Vec<B256>>,
 }
 
 impl Trace {
@@ -114,37 +124,17 @@ impl Trace {
 
     /// The trace root: the tree of `tnode` over the post-roots (`p_0` when `T = 1`).
     pub fn root(&self) -> B256 {
-        let mut level = self.post_roots.clone();
-        while level.len() > 1 {
-            level = level
-                .chunks_exact(2)
-                .map(|pair| trace_node(&pair[0], &pair[1]))
-                .collect();
-        }
-        level.first().copied().unwrap_or(self.pre_root)
+        self.node(TracePosition::ROOT).unwrap_or(self.pre_root)
     }
 
     /// The `log2(T)` siblings opening post-root `index` against [`root`](Self::root).
     pub fn proof(&self, index: usize) -> Option<Vec<B256>> {
-        if index >= self.post_roots.len() {
-            return None;
-        }
-        let mut siblings = Vec::new();
-        let mut level = self.post_roots.clone();
-        let mut position = index;
-        while level.len() > 1 {
-            siblings.push(level.get(position ^ 1).copied().unwrap_or_default());
-            level = level
-                .chunks_exact(2)
-                .map(|pair| trace_node(&pair[0], &pair[1]))
-                .collect();
-            position >>= 1;
-        }
-        Some(siblings)
+        self.opening(index, TracePosition::ROOT)
     }
 }
 
-/// Folds a trace proof of `post_root` at `index` to the trace root it proves.
+/// Folds an opening of `post_root`, step `index`, to the node it proves: the
+/// trace root for a full proof, or the node `siblings.len()` levels up (§14.1).
 pub fn trace_root_from_proof(post_root: B256, index: u64, siblings: &[B256]) -> B256 {
     fold(post_root, index, siblings, trace_node)
 }
@@ -212,6 +202,7 @@ impl Stepper {
             steps: Vec::new(),
             outcomes: Vec::new(),
             post_roots: Vec::new(),
+            upper: Vec::new(),
         };
         Self {
             state: parent,
@@ -267,7 +258,8 @@ impl Stepper {
         self.trace.post_roots.push(self.state.root());
     }
 
-    /// Pads with identity steps to a power of two and returns the trace and post-state.
+    /// Pads with identity steps to a power of two, hashes the trace tree and
+    /// returns the trace and post-state.
     pub(crate) fn finish(mut self) -> (Trace, State) {
         let used = self.trace.steps.len();
         let last = self.trace.state_root();
@@ -276,7 +268,24 @@ impl Stepper {
             self.trace.outcomes.push(Outcome::Applied);
             self.trace.post_roots.push(last);
         }
+        self.trace.upper = upper_levels(&self.trace.post_roots);
         (self.trace, self.state)
+    }
+}
+
+/// The levels of the trace tree above `leaves` (a power of two of them), up to the root.
+fn upper_levels(leaves: &[B256]) -> Vec<Vec<B256>> {
+    let mut levels: Vec<Vec<B256>> = Vec::new();
+    loop {
+        let below = levels.last().map_or(leaves, Vec::as_slice);
+        if below.len() <= 1 {
+            return levels;
+        }
+        let level = below
+            .chunks_exact(2)
+            .map(|pair| trace_node(&pair[0], &pair[1]))
+            .collect();
+        levels.push(level);
     }
 }
 

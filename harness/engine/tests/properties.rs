@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 use bulwark_engine::signature::{SECP256K1_N, address_of};
 use bulwark_engine::witness::{step_anchor, verify_step_outcome, witness};
 use bulwark_engine::{
-    AccountIndex, Address, Batch, BatchBuilder, Domain, Header, L1Message, MessageKind,
-    NEW_ACCOUNT, Record, SignedTransfer, SignedWithdraw, State, Step, TokenId, Transfer, U256,
-    Withdraw, apply_step, derive, trace,
+    AccountIndex, Address, Batch, BatchBuilder, Domain, Header, InputKind, L1Message, MessageKind,
+    NEW_ACCOUNT, Record, SignedTransfer, SignedWithdraw, State, Step, StepWitness, TokenId,
+    Transfer, U256, Withdraw, apply_step, derive, trace,
 };
 use bulwark_engine::{DerivedBatch, Outcome};
 use k256::ecdsa::SigningKey;
@@ -423,6 +423,65 @@ proptest! {
     }
 }
 
+const INPUT_KINDS: [InputKind; 3] = [InputKind::Message, InputKind::Record, InputKind::Identity];
+
+/// Bytes shaped like a witness, so decoding gets past `pre` and the input:
+/// random fields, a header length and kind bytes from near the valid ones,
+/// and openings of random kinds cut at random lengths.
+fn witness_like() -> impl Strategy<Value = (usize, Vec<u8>)> {
+    let opening = (0u8..5, 0usize..1100, any::<u8>());
+    (
+        0usize..3,
+        prop::collection::vec(any::<u8>(), 88 + 421),
+        prop::sample::select(vec![0u8, 1, 2, 3]),
+        prop::sample::select(vec![0u8, 7, 8, 16, 128, 136, 255]),
+        prop::collection::vec(opening, 0..4),
+    )
+        .prop_map(|(kind, mut head, message_kind, header_length, openings)| {
+            match INPUT_KINDS[kind] {
+                InputKind::Message => {
+                    head.truncate(88 + 65);
+                    head[96] = message_kind;
+                }
+                InputKind::Record => {
+                    head[508] = header_length;
+                    // Strictly increasing tokens, so some headers decode.
+                    for entry in 0..u32::from(header_length) / 8 {
+                        head.extend_from_slice(&entry.to_be_bytes());
+                        head.extend_from_slice(&entry.to_be_bytes());
+                    }
+                }
+                InputKind::Identity => head.truncate(88),
+            }
+            for (kind_byte, len, fill) in openings {
+                head.push(kind_byte);
+                head.extend(std::iter::repeat_n(fill, len));
+            }
+            (kind, head)
+        })
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    #[test]
+    fn witness_decoder_is_total_on_random_bytes(
+        bytes in prop::collection::vec(any::<u8>(), 0..2500),
+        kind in 0usize..3,
+    ) {
+        if let Ok(w) = StepWitness::decode(&bytes, INPUT_KINDS[kind]) {
+            prop_assert_eq!(w.encode(), bytes);
+        }
+    }
+
+    #[test]
+    fn witness_decoder_is_total_on_witness_like_bytes((kind, bytes) in witness_like()) {
+        if let Ok(w) = StepWitness::decode(&bytes, INPUT_KINDS[kind]) {
+            prop_assert_eq!(w.encode(), bytes);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(cases(96))]
 
@@ -466,6 +525,10 @@ proptest! {
                 let pre = traced.pre_root_of(i).expect("in range");
                 let verified = verify_step_outcome(pre, &domain, &anchor, &w);
                 prop_assert_eq!(verified, Ok((traced.post_roots()[i], traced.outcomes()[i])), "step {}", i);
+                // The §8.2 bytes carry the witness exactly.
+                let bytes = w.encode();
+                prop_assert_eq!(bytes.len(), w.encoded_len());
+                prop_assert_eq!(StepWitness::decode(&bytes, anchor.input_kind()), Ok(w), "step {}", i);
             }
 
             // Step by step: nonces only grow, value is conserved.

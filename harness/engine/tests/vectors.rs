@@ -5,15 +5,17 @@ use std::sync::LazyLock;
 
 use bulwark_engine::batch::records_root_from_proof;
 use bulwark_engine::eip712::{TRANSFER_TYPE, WITHDRAW_TYPE, transfer_typehash, withdraw_typehash};
-use bulwark_engine::hash::{empty_record_subtrees, empty_subtrees, record_leaf};
+use bulwark_engine::hash::{
+    data_root, empty_record_subtrees, empty_subtrees, header_hash, record_leaf,
+};
 use bulwark_engine::params::{EIP712_NAME, EIP712_VERSION};
 use bulwark_engine::record::Record;
 use bulwark_engine::signature::recover_signer;
-use bulwark_engine::witness::{step_anchor, verify_step, witness};
+use bulwark_engine::witness::{step_anchor, verify_step, verify_step_outcome, witness};
 use bulwark_engine::{
     AccountIndex, AccountLeaf, Address, B256, Batch, Domain, Header, L1Message, MessageKind, State,
-    StatePreimage, TokenId, Transfer, Withdraw, WithdrawalIndex, WithdrawalLeaf, root_from_proof,
-    trace,
+    StatePreimage, StepAnchor, StepWitness, TokenId, Transfer, Withdraw, WithdrawalIndex,
+    WithdrawalLeaf, root_from_proof, trace,
 };
 use serde_json::Value;
 
@@ -113,14 +115,19 @@ fn file_has_every_schema_key() {
         "emptyRecordSubtrees",
         "emptySubtrees",
         "genesisRoot",
+        "headers",
         "messages",
+        "recordProofs",
         "records",
         "signatures",
+        "singleStepTrace",
         "stateRoots",
+        "steps",
         "trace",
         "transferDigests",
         "withdrawDigests",
         "withdrawalLeaves",
+        "withdrawalProofs",
     ];
     assert_eq!(keys, expected);
 }
@@ -160,9 +167,11 @@ fn leaves_and_state_roots() {
     assert_eq!(b256(v("genesisRoot")), StatePreimage::genesis().root());
 }
 
-#[test]
-fn account_proofs() {
-    for p in list(v("accountProofs")) {
+/// Checks a list of state-tree proofs (`root, index, leaf, siblings`).
+fn state_tree_proofs(key: &str) {
+    let proofs = list(v(key));
+    assert!(!proofs.is_empty(), "{key} is empty");
+    for p in proofs {
         let siblings: Vec<B256> = list(&p["siblings"]).iter().map(b256).collect();
         let siblings: [B256; 32] = siblings.try_into().expect("exactly 32 siblings");
         assert_eq!(
@@ -170,6 +179,61 @@ fn account_proofs() {
             b256(&p["root"])
         );
     }
+}
+
+#[test]
+fn account_proofs() {
+    state_tree_proofs("accountProofs");
+}
+
+#[test]
+fn withdrawal_proofs() {
+    state_tree_proofs("withdrawalProofs");
+    // The leaves are the trace vector's withdrawals, under its post-state's root.
+    let post = preimage(&v("trace")["postState"]);
+    let proofs = list(v("withdrawalProofs"));
+    assert_eq!(proofs.len() as u64, post.withdrawal_count + 2);
+    for p in proofs {
+        assert_eq!(b256(&p["root"]), post.withdrawals_root);
+    }
+}
+
+#[test]
+fn record_proofs() {
+    let b = v("batch");
+    for p in list(v("recordProofs")) {
+        let path: Vec<B256> = list(&p["siblings"]).iter().map(b256).collect();
+        let path: [B256; 9] = path.try_into().expect("exactly 9 siblings");
+        let position: u32 = int(&p["position"]);
+        let records_root = records_root_from_proof(&record(&p["record"]), position, &path);
+        let header_hash = b256(&p["headerHash"]);
+        assert_eq!(header_hash, b256(&b["headerHash"]));
+        assert_eq!(data_root(&header_hash, &records_root), b256(&p["dataRoot"]));
+        assert_eq!(b256(&p["dataRoot"]), b256(&b["dataRoot"]));
+    }
+}
+
+#[test]
+fn header_acceptance() {
+    let mut seen = (false, false);
+    for h in list(v("headers")) {
+        let name = text(&h["name"]);
+        let bytes = bytes(&h["bytes"]);
+        let accepted = h["accepted"].as_bool().expect("a bool");
+        let decoded = Header::decode(&bytes);
+        assert_eq!(decoded.is_ok(), accepted, "{name}: {decoded:?}");
+        assert_eq!(header_hash(&bytes), b256(&h["hash"]), "{name}");
+        if let Ok(header) = decoded {
+            assert_eq!(header.hash(), b256(&h["hash"]), "{name}");
+            assert_eq!(header.encode(), bytes, "{name}");
+        }
+        if accepted {
+            seen.0 = true
+        } else {
+            seen.1 = true
+        }
+    }
+    assert_eq!(seen, (true, true), "both accepted and rejected headers");
 }
 
 #[test]
@@ -333,7 +397,21 @@ fn batch_data_root() {
 
 #[test]
 fn full_batch_trace() {
-    let t = v("trace");
+    check_trace(v("trace"));
+}
+
+#[test]
+fn single_step_trace() {
+    let t = v("singleStepTrace");
+    check_trace(t);
+    let roots = list(&t["stepRoots"]);
+    assert_eq!(roots.len(), 1);
+    assert!(list(&t["records"]).is_empty());
+    assert_eq!(b256(&t["traceRoot"]), b256(&roots[0]));
+}
+
+/// Re-runs a trace vector from its inputs, and verifies each step's witness.
+fn check_trace(t: &Value) {
     let domain = Domain::new(int(&t["chainId"]), address(&t["rollup"]));
     assert_eq!(domain, self::domain());
     let parent = State::genesis();
@@ -367,5 +445,99 @@ fn full_batch_trace() {
             Ok(*root),
             "step {i}"
         );
+    }
+}
+
+/// The anchor a `steps[]` entry names.
+fn anchor(s: &Value) -> StepAnchor {
+    let hash = b256(&s["anchorHash"]);
+    let position: u32 = int(&s["anchorPosition"]);
+    match text(&s["anchorKind"]) {
+        "message" => {
+            assert_eq!(position, 0, "a message anchor has no position");
+            StepAnchor::Message { hash }
+        }
+        "record" => StepAnchor::Record {
+            position,
+            data_root: hash,
+        },
+        "identity" => {
+            assert_eq!(
+                (hash, position),
+                (B256::ZERO, 0),
+                "an identity anchor is empty"
+            );
+            StepAnchor::Identity
+        }
+        other => panic!("unknown anchor kind {other}"),
+    }
+}
+
+#[test]
+fn step_witnesses() {
+    let mut outcomes = std::collections::BTreeSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    let steps = list(v("steps"));
+    for s in steps {
+        let name = text(&s["name"]);
+        let domain = Domain::new(int(&s["chainId"]), address(&s["rollup"]));
+        assert_eq!(domain, self::domain(), "{name}");
+        let anchor = anchor(s);
+        let bytes = bytes(&s["witness"]);
+        let w = StepWitness::decode(&bytes, anchor.input_kind())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(w.encode(), bytes, "{name}: bytes round-trip");
+        let pre_root = b256(&s["preRoot"]);
+        let (post_root, outcome) = verify_step_outcome(pre_root, &domain, &anchor, &w)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(post_root, b256(&s["postRoot"]), "{name}: post-root");
+        assert_eq!(outcome.name(), text(&s["outcome"]), "{name}: outcome");
+        // A skipped record or an identity step changes nothing (§7).
+        if !matches!(anchor, StepAnchor::Message { .. }) && !outcome.is_applied() {
+            assert_eq!(post_root, pre_root, "{name}: a skipped record is a no-op");
+        }
+        outcomes.insert(outcome.name());
+        kinds.insert(text(&s["anchorKind"]));
+    }
+    assert_eq!(kinds.len(), 3, "message, record and identity anchors");
+    // Every §7.6 reason but SignatureLength, which no batch step reports
+    // (a record always carries 65 signature bytes).
+    let every = [
+        "BadNonce",
+        "CreditOverflow",
+        "NoSuchAccount",
+        "NonZeroPadding",
+        "NonceExhausted",
+        "NotOwner",
+        "Overdraft",
+        "RecoveryFailed",
+        "SignatureR",
+        "SignatureS",
+        "SignatureV",
+        "TokenMismatch",
+        "UnknownKind",
+        "WithdrawalsFull",
+        "WrongSigner",
+        "ZeroAmount",
+        "ZeroRecipient",
+        "applied",
+    ];
+    assert_eq!(outcomes.into_iter().collect::<Vec<_>>(), every);
+
+    // The first entries are the trace vector's steps, in order.
+    let t = v("trace");
+    let roots = list(&t["stepRoots"]);
+    let mut pre = b256(&t["preState"]["hash"]);
+    for (i, root) in roots.iter().enumerate() {
+        let s = &steps[i];
+        assert_eq!(text(&s["name"]), format!("trace step {i}"));
+        assert_eq!(b256(&s["preRoot"]), pre, "trace step {i}: pre-root");
+        assert_eq!(
+            b256(&s["postRoot"]),
+            b256(root),
+            "trace step {i}: post-root"
+        );
+        assert_eq!(s["outcome"], t["outcomes"][i], "trace step {i}: outcome");
+        pre = b256(root);
     }
 }

@@ -35,7 +35,6 @@ contract OperatorHandler is CommonBase, StdCheats, StdUtils {
     mapping(uint32 => uint256) public allocated;
     mapping(uint32 => uint256) public paidOut;
     mapping(uint32 => uint256) public timesPaid;
-    uint256 public bondsWithdrawn;
     uint64 public maxFinalizedSeen;
 
     constructor(Rollup rollup_, Bridge bridge_, UserHandler users_, address sequencer_) {
@@ -77,10 +76,8 @@ contract OperatorHandler is CommonBase, StdCheats, StdUtils {
             // forge-lint: disable-next-line(unsafe-typecast)
             records[i * 128 + 127] = bytes1(uint8(i + 1)); // malformed, fine: the Rollup does not judge
         }
-        uint256 bond = rollup.BOND();
-        vm.deal(sequencer, bond);
         vm.prank(sequencer, sequencer);
-        uint64 index = rollup.commitBatch{value: bond}(tip, "", records, post, keccak256(abi.encode(tip)));
+        uint64 index = rollup.commitBatch(tip, "", records, post, keccak256(abi.encode(tip)));
         _post[index] = post;
         leafCountAt[index] = _leaves.length;
         committedRoot[index] = LibHash.stateRoot(post);
@@ -114,14 +111,6 @@ contract OperatorHandler is CommonBase, StdCheats, StdUtils {
             require(wasPaid, "valid withdrawal failed");
             require(keccak256(err) == keccak256(abi.encodeWithSelector(IBridge.AlreadyPaid.selector, w.index)));
         }
-    }
-
-    function withdrawBond() external {
-        uint256 amount = rollup.bondOf(sequencer);
-        if (amount == 0) return;
-        vm.prank(sequencer);
-        rollup.withdrawBond(payable(sequencer));
-        bondsWithdrawn += amount;
     }
 
     function _addLeaf(uint256 seed) internal {

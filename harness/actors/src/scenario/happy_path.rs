@@ -79,7 +79,7 @@ pub async fn run(
         bridge: d.bridge,
         chain_id: d.chain_id,
         window: d.params.window,
-        bond: u128::try_from(d.params.bond).unwrap_or(u128::MAX),
+        stake: u128::try_from(d.params.stake).unwrap_or(u128::MAX),
     });
     let [alice, bob, carol] = match devnet.users.as_slice() {
         [a, b, c, ..] => [a.clone(), b.clone(), c.clone()],
@@ -501,22 +501,24 @@ pub async fn run(
         }
     }
 
-    let bond = devnet.sequencer.withdraw_bonds().await?;
-    let withdrawn = bond
+    let (unstaked, credit) = devnet.sequencer.withdraw_stake().await?;
+    let withdrawn = credit
         .receipt
         .inner
         .logs()
         .iter()
-        .find_map(|log| log.log_decode::<Rollup::BondWithdrawn>().ok())
+        .find_map(|log| log.log_decode::<Rollup::CreditWithdrawn>().ok())
         .map(|log| log.inner.data.amount)
-        .ok_or_else(|| ScenarioError::Setup("withdrawBond emitted no BondWithdrawn".into()))?;
-    transcript.push(Event::BondWithdrawn {
+        .ok_or_else(|| ScenarioError::Setup("withdrawCredit emitted no CreditWithdrawn".into()))?;
+    transcript.push(Event::StakeWithdrawn {
         amount: withdrawn,
-        gas: bond.gas_used,
+        gas: unstaked.gas_used + credit.gas_used,
     });
     transcript.push(Event::Check {
-        what: format!("the sequencer got back one bond per finalized batch ({batches})"),
-        ok: withdrawn == d.params.bond * U256::from(batches),
+        what: format!(
+            "with all {batches} batches final, the sequencer took back exactly its stake"
+        ),
+        ok: withdrawn == d.params.stake,
     });
 
     // --- Conservation ---------------------------------------------------------

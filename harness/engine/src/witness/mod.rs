@@ -4,9 +4,10 @@
 //! A witness is flat and ordered so a Solidity one-step can consume it: the
 //! pre-state preimage, the step input, then one [`Opening`] per tree access
 //! in the order the STF makes them. The STF decides which access comes next,
-//! so an opening's kind and index are implied; Solidity can take a list of
-//! `(leaf, siblings)` pairs and ignore the leaf of empty positions.
+//! so an opening's index is implied. [`StepWitness::encode`] and
+//! [`StepWitness::decode`] write and read the §8.2 bytes the one-step takes.
 
+mod encode;
 mod record;
 mod verify;
 
@@ -22,7 +23,11 @@ use crate::stf::{Step, apply_step, execute};
 use crate::trace::{TraceError, check_messages};
 use crate::tree::Siblings;
 
-pub use verify::{WitnessError, verify_step, verify_step_outcome};
+pub use encode::{
+    ACCOUNT_OPENING_SIZE, EMPTY_OPENING_SIZE, MESSAGE_INPUT_SIZE, PRE_SIZE,
+    RECORD_INPUT_FIXED_SIZE, WitnessDecodeError, WitnessField,
+};
+pub use verify::{OpeningKind, WitnessError, verify_step, verify_step_outcome};
 
 /// One tree access of a step, with its 32 siblings against the running root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +49,29 @@ pub enum Opening {
         /// Its siblings in the withdrawal tree.
         siblings: Siblings,
     },
+}
+
+impl Opening {
+    /// Which kind of access this opens.
+    pub fn kind(&self) -> OpeningKind {
+        match self {
+            Self::Account { .. } => OpeningKind::Account,
+            Self::EmptyAccount { .. } => OpeningKind::EmptyAccount,
+            Self::EmptyWithdrawal { .. } => OpeningKind::EmptyWithdrawal,
+        }
+    }
+}
+
+/// Which input a witness carries after `pre` (§8.2); the step's anchor says,
+/// never the witness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InputKind {
+    /// An L1 message (step `i < m`).
+    Message,
+    /// A record with its path and the header (`m ≤ i < m + n`).
+    Record,
+    /// Nothing (an identity step).
+    Identity,
 }
 
 /// The input of one step, as the one-step receives it.
@@ -98,6 +126,17 @@ pub enum StepAnchor {
     },
     /// An identity step (`i ≥ m + n`).
     Identity,
+}
+
+impl StepAnchor {
+    /// The input a witness of this step carries.
+    pub fn input_kind(&self) -> InputKind {
+        match self {
+            Self::Message { .. } => InputKind::Message,
+            Self::Record { .. } => InputKind::Record,
+            Self::Identity => InputKind::Identity,
+        }
+    }
 }
 
 /// Why a witness cannot be built for the requested step.

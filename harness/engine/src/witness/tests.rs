@@ -259,3 +259,150 @@ fn exhausted_nonce_is_skipped() {
         (pre.root(), Outcome::Skipped(SkipReason::NonceExhausted))
     );
 }
+
+#[test]
+fn every_witness_round_trips_through_its_bytes() {
+    let (messages, batch) = sample();
+    let genesis = State::genesis();
+    for i in 0..8 {
+        let w = witness(&genesis, &domain(), &messages, &batch, i).unwrap();
+        let anchor = step_anchor(&messages, &batch, i).unwrap();
+        let bytes = w.encode();
+        assert_eq!(bytes.len(), w.encoded_len(), "step {i}");
+        assert_eq!(&bytes[..PRE_SIZE], &w.pre.encode()[..], "step {i}");
+        assert_eq!(
+            StepWitness::decode(&bytes, anchor.input_kind()),
+            Ok(w),
+            "step {i}"
+        );
+    }
+    // Step 4, the first transfer: a one-entry header and three account openings.
+    let w = witness(&genesis, &domain(), &messages, &batch, 4).unwrap();
+    assert_eq!(w.encode().len(), 88 + 421 + 8 + 3 * ACCOUNT_OPENING_SIZE);
+    assert_eq!(ACCOUNT_OPENING_SIZE, 1069);
+    assert_eq!(EMPTY_OPENING_SIZE, 1025);
+    // Step 0 creates an account: the message, then one empty-account opening.
+    let w = witness(&genesis, &domain(), &messages, &batch, 0).unwrap();
+    let bytes = w.encode();
+    assert_eq!(bytes.len(), 88 + 65 + 1025);
+    assert_eq!(&bytes[88..153], &messages[0].encode()[..]);
+    assert_eq!(bytes[153], 2);
+    // Three messages make a trace of four: step 3 is an identity step, `pre` alone.
+    let w = witness(&genesis, &domain(), &messages[..3], &Batch::default(), 3).unwrap();
+    assert_eq!(w.input, StepInput::Identity);
+    assert_eq!(w.encode(), w.pre.encode().to_vec());
+}
+
+#[test]
+fn malformed_witness_bytes_are_named() {
+    use crate::header::HeaderError;
+    use crate::witness::{WitnessDecodeError as E, WitnessField as F};
+    let (messages, batch) = sample();
+    let genesis = State::genesis();
+    let transfer = witness(&genesis, &domain(), &messages, &batch, 4)
+        .unwrap()
+        .encode();
+    let deposit = witness(&genesis, &domain(), &messages, &batch, 0)
+        .unwrap()
+        .encode();
+    let decode = |bytes: &[u8], kind| StepWitness::decode(bytes, kind);
+
+    assert_eq!(
+        decode(&transfer[..10], InputKind::Record),
+        Err(E::Truncated {
+            field: F::Pre,
+            offset: 0,
+            needed: 88,
+            available: 10
+        })
+    );
+    assert_eq!(
+        decode(&deposit[..100], InputKind::Message),
+        Err(E::Truncated {
+            field: F::Message,
+            offset: 88,
+            needed: 65,
+            available: 12
+        })
+    );
+    let mut bad_kind = deposit.clone();
+    bad_kind[96] = 3;
+    assert_eq!(
+        decode(&bad_kind, InputKind::Message),
+        Err(E::UnknownMessageKind {
+            offset: 96,
+            kind: 3
+        })
+    );
+    let mut bad_opening = deposit.clone();
+    bad_opening[153] = 4;
+    assert_eq!(
+        decode(&bad_opening, InputKind::Message),
+        Err(E::UnknownOpeningKind {
+            offset: 153,
+            kind: 4
+        })
+    );
+    assert_eq!(
+        decode(&deposit[..deposit.len() - 1], InputKind::Message),
+        Err(E::Truncated {
+            field: F::Siblings,
+            offset: 154,
+            needed: 1024,
+            available: 1023
+        })
+    );
+    // The header length byte sits at 88 + 420.
+    let with_length = |length: u8| {
+        let mut bytes = transfer[..508].to_vec();
+        bytes.push(length);
+        bytes.extend_from_slice(&[0u8; 200]);
+        decode(&bytes, InputKind::Record)
+    };
+    let header_error = |error| E::BadHeader { offset: 509, error };
+    assert_eq!(with_length(7), Err(header_error(HeaderError::Length(7))));
+    assert_eq!(
+        with_length(136),
+        Err(header_error(HeaderError::TooManyEntries(17)))
+    );
+    assert!(matches!(
+        with_length(16),
+        Err(E::BadHeader {
+            error: HeaderError::NotIncreasing { .. },
+            ..
+        })
+    ));
+    assert_eq!(
+        with_length(255),
+        Err(E::Truncated {
+            field: F::Header,
+            offset: 509,
+            needed: 255,
+            available: 200
+        })
+    );
+    // A message witness read as an identity step: the message bytes are taken
+    // as openings, and the first byte (of the index) is no opening kind.
+    assert_eq!(
+        decode(&deposit, InputKind::Identity),
+        Err(E::UnknownOpeningKind {
+            offset: 88,
+            kind: 0
+        })
+    );
+    // Openings an identity step does not use decode, and verification refuses them.
+    let identity = witness(&genesis, &domain(), &messages[..3], &Batch::default(), 3).unwrap();
+    let mut bytes = identity.encode();
+    bytes.extend_from_slice(&deposit[153..]);
+    let extra = decode(&bytes, InputKind::Identity).unwrap();
+    assert_eq!(extra.openings.len(), 1);
+    assert_eq!(
+        verify_step(
+            identity.pre.root(),
+            &domain(),
+            &StepAnchor::Identity,
+            &extra
+        ),
+        Err(WitnessError::UnusedOpenings(1))
+    );
+}
