@@ -18,6 +18,8 @@ import {LibPosition} from "./lib/LibPosition.sol";
 /// @dev Holds no ETH: the Rollup locks each game's bond and pays every outcome through its credit ledger,
 ///      so resolving a game never calls an untrusted address. Moves need no liveness check of the batch:
 ///      a game whose batch was dropped settles as a refund whatever its verdict (`IRollup.settleChallenge`).
+///      A step or a timeout only decides; `resolve` settles, so the one-step's transaction carries the
+///      witness and nothing else (its worst case stays under 200,000 gas).
 contract DisputeGame is IDisputeGame {
     using LibClock for Clock;
     using LibPosition for Position;
@@ -80,6 +82,7 @@ contract DisputeGame is IDisputeGame {
                 status: GameStatus.InProgress,
                 turn: turn,
                 traceDepth: d,
+                resolved: false,
                 defender: b.committer,
                 epoch: b.epoch,
                 position: LibPosition.ROOT,
@@ -201,7 +204,7 @@ contract DisputeGame is IDisputeGame {
         bytes32 claimed = g.node;
         bool last = j == (uint64(1) << d) - 1;
         emit Stepped(id, j, claimed, postRoot, reason);
-        _resolve(id, g, postRoot != claimed || (last && claimed != b.stateRoot));
+        _decide(id, g, postRoot != claimed || (last && claimed != b.stateRoot));
     }
 
     /// @inheritdoc IDisputeGame
@@ -212,14 +215,33 @@ contract DisputeGame is IDisputeGame {
         if (!clock.expired(block.timestamp)) {
             revert ClockNotExpired(id, turn, clock.remaining() - clock.elapsed(block.timestamp));
         }
-        _resolve(id, g, turn == Turn.Defender);
+        _decide(id, g, turn == Turn.Defender);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function resolve(uint256 id) external {
+        if (id >= _games.length) revert UnknownGame(id);
+        Game storage g = _games[id];
+        GameStatus status = g.status;
+        if (status == GameStatus.InProgress) revert NotDecided(id);
+        if (g.resolved) revert AlreadyResolved(id);
+        g.resolved = true;
+        bool challengerWon = status == GameStatus.ChallengerWon;
+        if (!IRollup(ROLLUP).settleChallenge(g.batch, g.epoch, g.challenger, challengerWon)) {
+            status = GameStatus.Dropped;
+            g.status = status;
+        }
+        emit GameResolved(id, status);
     }
 
     /// @inheritdoc IDisputeGame
     function close(uint256 id) external {
         Game storage g = _inProgress(id);
         if (IRollup(ROLLUP).isLive(g.batch, g.epoch)) revert BatchStillLive(g.batch);
-        _resolve(id, g, false);
+        g.status = GameStatus.Dropped;
+        g.resolved = true;
+        IRollup(ROLLUP).settleChallenge(g.batch, g.epoch, g.challenger, false);
+        emit GameResolved(id, GameStatus.Dropped);
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -261,15 +283,11 @@ contract DisputeGame is IDisputeGame {
         return clock.remaining() - uint64(clock.elapsed(block.timestamp));
     }
 
-    /// @dev Records the verdict, then lets the Rollup settle it: a dropped batch refunds the bond instead.
-    function _resolve(uint256 id, Game storage g, bool challengerWon) private {
+    /// @dev Records the verdict; `resolve` settles it.
+    function _decide(uint256 id, Game storage g, bool challengerWon) private {
         GameStatus status = challengerWon ? GameStatus.ChallengerWon : GameStatus.DefenderWon;
         g.status = status;
-        if (!IRollup(ROLLUP).settleChallenge(g.batch, g.epoch, g.challenger, challengerWon)) {
-            status = GameStatus.Dropped;
-            g.status = status;
-        }
-        emit GameResolved(id, status);
+        emit GameDecided(id, status);
     }
 
     /// @dev Levels a reveal at `depth` descends in a trace of depth `d`: REVEAL_LEVELS, fewer at the bottom.

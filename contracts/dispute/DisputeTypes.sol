@@ -30,7 +30,9 @@ type Position is uint64;
 ///         as `remaining << 64 | since`; only the clock of the side to move is running.
 type Clock is uint128;
 
-/// @notice Where a game stands. `Dropped`: its batch was rewound by another game, its bond refunded.
+/// @notice Where a game stands. A step or a timeout decides `ChallengerWon` or `DefenderWon`; `resolve` then
+///         settles it through the Rollup (`Game.resolved`). `Dropped`: its batch was rewound by another game
+///         before it was settled, and its bond refunded.
 enum GameStatus {
     None,
     InProgress,
@@ -54,6 +56,8 @@ struct Game {
     Turn turn;
     /// @dev `d = log2 T` of the batch's trace.
     uint8 traceDepth;
+    /// @dev The verdict was settled through the Rollup (bond and stake paid out, or refunded).
+    bool resolved;
     // slot 1
     address defender;
     /// @dev The Rollup's epoch when the batch was committed: the batch is live while it still matches.

@@ -34,7 +34,10 @@ interface IDisputeGame {
     ///         against the defender's leaf `claimed`.
     event Stepped(uint256 indexed id, uint64 step, bytes32 claimed, bytes32 postRoot, SkipReason reason);
 
-    /// @notice Game `id` ended with `status`.
+    /// @notice Game `id` was decided: `status` is `ChallengerWon` or `DefenderWon`, to be settled by `resolve`.
+    event GameDecided(uint256 indexed id, GameStatus status);
+
+    /// @notice Game `id` was settled through the Rollup with `status` (`Dropped` if its batch was rewound).
     event GameResolved(uint256 indexed id, GameStatus status);
 
     // -----------------------------------------------------------------------------------------------------
@@ -77,6 +80,10 @@ interface IDisputeGame {
     error NotAtLeaf(uint256 id);
     /// @notice The game's batch is still live: it cannot be closed as dropped.
     error BatchStillLive(uint64 batch);
+    /// @notice The game is still in progress: nothing to resolve yet.
+    error NotDecided(uint256 id);
+    /// @notice The game was already settled.
+    error AlreadyResolved(uint256 id);
 
     // -----------------------------------------------------------------------------------------------------
     // Moves
@@ -104,15 +111,20 @@ interface IDisputeGame {
     ) external;
 
     /// @notice At a leaf (step `j`): executes step `j` from the agreed pre-root with `witness` (§8.2) and
-    ///         ends the game. The challenger wins iff the result differs from the defender's leaf, or `j` is
-    ///         the last step and the leaf differs from the batch's state root. Anyone may call, on the
+    ///         decides the game. The challenger wins iff the result differs from the defender's leaf, or `j`
+    ///         is the last step and the leaf differs from the batch's state root. Anyone may call, on the
     ///         challenger's clock.
     function step(uint256 id, bytes calldata witness) external;
 
-    /// @notice Ends the game against the side to move once its clock has run out; anyone may call.
+    /// @notice Decides the game against the side to move once its clock has run out; anyone may call.
     function timeout(uint256 id) external;
 
-    /// @notice Ends a game whose batch was dropped by a rewind, refunding the bond; anyone may call.
+    /// @notice Settles a decided game through the Rollup: a challenger win rejects the batch and pays the
+    ///         challenger from the committer's stake, a defender win pays the bond to the committer, and a
+    ///         batch dropped meanwhile refunds the bond. Anyone may call, once.
+    function resolve(uint256 id) external;
+
+    /// @notice Ends a game in progress whose batch was dropped by a rewind, refunding the bond; anyone may call.
     function close(uint256 id) external;
 
     // -----------------------------------------------------------------------------------------------------

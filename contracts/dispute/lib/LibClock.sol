@@ -8,8 +8,8 @@ import {Clock} from "../DisputeTypes.sol";
 ///         as `remaining << 64 | since` in one `uint128`.
 library LibClock {
     /// @notice A clock with `remaining` seconds left, running (if it is the mover's) since `since`.
-    function wrap(uint64 remaining, uint64 since) internal pure returns (Clock) {
-        return Clock.wrap((uint128(remaining) << 64) | since);
+    function wrap(uint64 secondsLeft, uint64 startedAt) internal pure returns (Clock) {
+        return Clock.wrap((uint128(secondsLeft) << 64) | startedAt);
     }
 
     /// @notice Seconds left when the clock last stopped.

@@ -12,8 +12,8 @@ library LibPosition {
     Position internal constant ROOT = Position.wrap(1);
 
     /// @notice The position at `depth` and `index` (`index < 2^depth`).
-    function wrap(uint8 depth, uint64 index) internal pure returns (Position) {
-        return Position.wrap((uint64(1) << depth) | index);
+    function wrap(uint8 atDepth, uint64 index) internal pure returns (Position) {
+        return Position.wrap((uint64(1) << atDepth) | index);
     }
 
     /// @notice Depth below the root: the index of the highest set bit.

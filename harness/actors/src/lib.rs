@@ -2,6 +2,7 @@
 //! drive them against a devnet, with a transcript of everything they did.
 
 pub mod devnet;
+pub mod dispute;
 pub mod exit;
 pub mod scenario;
 pub mod sequencer;

@@ -1,6 +1,11 @@
 //! The sequencer: reads the Bridge's queue, orders records after the queued
 //! messages, executes them with the engine, and commits each batch (header,
-//! records, post-state preimage, trace root) with its bond by a direct call.
+//! records, post-state preimage, trace root) by a direct call, on its stake.
+//! It keeps what each batch claimed, for its defender to reveal; tests can
+//! make it lie ([`Fault`]).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use alloy::primitives::{B256, Bytes};
 use bulwark_chain::{
@@ -12,7 +17,12 @@ use bulwark_chain::{
 };
 use bulwark_engine::{BatchBuilder, BuildError, Domain, Header, L1Message, Outcome, State, Step};
 
+use crate::dispute::fault::{Claim, Fault};
 use crate::wallet::L1Account;
+
+/// What the sequencer's batches claimed, by Rollup index: shared with its
+/// defender, which reveals from them.
+pub type Claims = Arc<Mutex<BTreeMap<u64, Claim>>>;
 
 /// Why the sequencer could not commit.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +59,10 @@ pub struct CommitReport {
     pub steps: Vec<StepReport>,
     /// Length of the commit's calldata.
     pub calldata: usize,
-    /// The post-state root.
+    /// The post-state root committed (a forged one under a fault).
     pub state_root: B256,
+    /// The honest post-state root, whatever was committed.
+    pub honest_root: B256,
     /// The receipt.
     pub sent: Sent,
 }
@@ -63,6 +75,7 @@ pub struct Sequencer {
     header: Header,
     state: State,
     tip: u64,
+    claims: Claims,
 }
 
 impl Sequencer {
@@ -76,6 +89,7 @@ impl Sequencer {
             header,
             state: State::genesis(),
             tip: 0,
+            claims: Claims::default(),
         }
     }
 
@@ -121,12 +135,24 @@ impl Sequencer {
             header,
             state: rebuilt.state,
             tip,
+            claims: Claims::default(),
         })
     }
 
     /// The last batch this sequencer committed (or resumed at).
     pub fn tip(&self) -> u64 {
         self.tip
+    }
+
+    /// What its batches claimed, shared with a defender.
+    pub fn claims(&self) -> Claims {
+        Arc::clone(&self.claims)
+    }
+
+    /// Stakes `STAKE` more wei on the Rollup (after a slash, to commit again).
+    pub async fn stake(&self) -> Result<Sent, ChainError> {
+        let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
+        send(rollup.stake().value(self.deployment.params.stake), "stake").await
     }
 
     /// Messages queued on L1 that the tip has not consumed.
@@ -147,6 +173,17 @@ impl Sequencer {
     pub async fn commit(
         &mut self,
         records: Vec<[u8; 128]>,
+    ) -> Result<CommitReport, SequencerError> {
+        self.commit_claiming(records, None).await
+    }
+
+    /// As [`commit`](Self::commit), but committing the lie `fault` tells
+    /// about the batch instead of the truth (for adversarial tests). The
+    /// sequencer's own state stays the honest one.
+    pub async fn commit_claiming(
+        &mut self,
+        records: Vec<[u8; 128]>,
+        fault: Option<Fault>,
     ) -> Result<CommitReport, SequencerError> {
         let batch_index = self.tip + 1;
         let messages = self.pending_messages().await?;
@@ -177,6 +214,10 @@ impl Sequencer {
             source,
         })?;
 
+        let claim = match fault {
+            None => Claim::honest(&built.trace, &built.post),
+            Some(fault) => Claim::forged(&built.trace, &built.post, fault),
+        };
         let header_bytes = Bytes::from(built.batch.header_bytes());
         let record_bytes = Bytes::from(built.batch.records_bytes());
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);
@@ -184,8 +225,8 @@ impl Sequencer {
             self.tip,
             header_bytes,
             record_bytes,
-            (&built.post_preimage()).into(),
-            built.trace_root(),
+            (&claim.post).into(),
+            claim.trace_root(),
         );
         let calldata = call.calldata().len();
         let sent = send(call, "commitBatch").await?;
@@ -217,9 +258,13 @@ impl Sequencer {
             records: built.batch.records().len(),
             steps,
             calldata,
-            state_root: built.trace.state_root(),
+            state_root: claim.post.root(),
+            honest_root: built.trace.state_root(),
             sent,
         };
+        if let Ok(mut claims) = self.claims.lock() {
+            claims.insert(batch_index, claim);
+        }
         self.state = built.post;
         self.tip = batch_index;
         Ok(report)

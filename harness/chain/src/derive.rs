@@ -40,6 +40,7 @@ pub async fn rebuild<P: Provider>(
             records: b.records.to_vec(),
             msgs_after: b.msgs_after,
             state_root: b.state_root,
+            trace_root: b.trace_root,
         })
         .collect();
     let batch = batches.len() as u64;

@@ -9,6 +9,7 @@ mod balance;
 pub mod bindings;
 mod deploy;
 pub mod derive;
+pub mod dispute;
 mod error;
 pub mod history;
 pub mod node;

@@ -1,5 +1,5 @@
 //! Derivation (PROTOCOL §12): the L2 state from L1 data alone, checking every
-//! committed state root on the way.
+//! committed state root and trace root on the way.
 
 use alloy_primitives::B256;
 
@@ -8,7 +8,7 @@ use crate::eip712::Domain;
 use crate::message::L1Message;
 use crate::params::MAX_MSGS;
 use crate::state::State;
-use crate::stf::{Step, apply_step};
+use crate::trace::{Trace, TraceError, trace};
 
 /// One committed batch as L1 shows it: the commit's calldata and claims.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,24 +21,27 @@ pub struct DerivedBatch {
     pub msgs_after: u64,
     /// The state root the commit claims.
     pub state_root: B256,
+    /// The trace root the commit claims.
+    pub trace_root: B256,
 }
 
-/// Why derivation stopped; `batch` is the position in the batches given.
+/// Why derivation stopped; `batch` is the batch's Rollup index (the first
+/// batch after genesis is 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DeriveError {
     /// The calldata is not a batch the Rollup accepts.
     #[error("batch {batch}: {source}")]
     BadBatch {
-        /// Position of the batch.
-        batch: usize,
+        /// Rollup index of the batch.
+        batch: u64,
         /// What is wrong with it.
         source: BatchError,
     },
     /// The batch consumes fewer messages than zero, or more than 512.
     #[error("batch {batch}: consumes messages {msgs_before}..{msgs_after}")]
     BadMessageRange {
-        /// Position of the batch.
-        batch: usize,
+        /// Rollup index of the batch.
+        batch: u64,
         /// `msgsConsumed` before it.
         msgs_before: u64,
         /// `msgsConsumed` it claims after.
@@ -47,32 +50,37 @@ pub enum DeriveError {
     /// The batch consumes messages not given.
     #[error("batch {batch}: needs message {index}, only {available} given")]
     MissingMessage {
-        /// Position of the batch.
-        batch: usize,
+        /// Rollup index of the batch.
+        batch: u64,
         /// Queue index needed.
         index: u64,
         /// Messages given.
         available: usize,
     },
-    /// The message given at a queue position names another index.
-    #[error("message at queue position {position} has index {found}")]
-    MessageOutOfOrder {
-        /// Position in the messages given.
-        position: u64,
-        /// Index it names.
-        found: u64,
+    /// The messages given are not the queue in order.
+    #[error("batch {batch}: {source}")]
+    BadTrace {
+        /// Rollup index of the batch.
+        batch: u64,
+        /// Why the messages and records do not form a trace.
+        source: TraceError,
     },
-    /// The batch has no message and no record.
-    #[error("batch {batch}: empty")]
-    Empty {
-        /// Position of the batch.
-        batch: usize,
-    },
-    /// The committed root is not the derived one: the batch is fraudulent.
+    /// The committed state root is not the derived one: the batch is fraudulent.
     #[error("batch {batch}: claims state root {claimed}, derived {derived}")]
     RootMismatch {
-        /// Position of the batch.
-        batch: usize,
+        /// Rollup index of the batch.
+        batch: u64,
+        /// Root the commit claims.
+        claimed: B256,
+        /// Root derived from L1 data.
+        derived: B256,
+    },
+    /// The committed trace root is not the derived one: the batch is
+    /// fraudulent even if its state root is right.
+    #[error("batch {batch}: claims trace root {claimed}, derived {derived}")]
+    TraceRootMismatch {
+        /// Rollup index of the batch.
+        batch: u64,
         /// Root the commit claims.
         claimed: B256,
         /// Root derived from L1 data.
@@ -80,11 +88,34 @@ pub enum DeriveError {
     },
 }
 
+impl DeriveError {
+    /// The Rollup index of the batch derivation stopped at.
+    pub fn batch(&self) -> u64 {
+        match self {
+            Self::BadBatch { batch, .. }
+            | Self::BadMessageRange { batch, .. }
+            | Self::MissingMessage { batch, .. }
+            | Self::BadTrace { batch, .. }
+            | Self::RootMismatch { batch, .. }
+            | Self::TraceRootMismatch { batch, .. } => *batch,
+        }
+    }
+
+    /// Whether the batch is well formed but claims roots its data does not
+    /// give: what a dispute game proves.
+    pub fn is_fraud(&self) -> bool {
+        matches!(
+            self,
+            Self::RootMismatch { .. } | Self::TraceRootMismatch { .. }
+        )
+    }
+}
+
 /// Derivation in progress: the state after the batches applied so far.
 #[derive(Clone, Debug, Default)]
 pub struct Derivation {
     state: State,
-    batches: usize,
+    batches: u64,
 }
 
 impl Derivation {
@@ -98,8 +129,8 @@ impl Derivation {
         &self.state
     }
 
-    /// Number of batches applied.
-    pub fn batches(&self) -> usize {
+    /// Number of batches applied: the Rollup index of the last one.
+    pub fn batches(&self) -> u64 {
         self.batches
     }
 
@@ -108,20 +139,20 @@ impl Derivation {
         self.state
     }
 
-    /// Applies the next batch; `messages` is the bridge's queue from index 0.
-    /// On error the state stays at the parent, so a challenger can trace the
-    /// batch from there.
-    pub fn push(
-        &mut self,
+    /// Executes the next batch from the current state: its messages (from
+    /// `messages`, the bridge's queue from index 0) and records, as a trace.
+    /// Checks nothing against the commit's claims; see [`push`](Self::push).
+    pub fn execute(
+        &self,
         domain: &Domain,
         messages: &[L1Message],
         committed: &DerivedBatch,
-    ) -> Result<(), DeriveError> {
-        let batch_position = self.batches;
+    ) -> Result<(Trace, State), DeriveError> {
+        let batch_index = self.batches + 1;
         let batch =
             Batch::from_calldata(&committed.header, &committed.records).map_err(|source| {
                 DeriveError::BadBatch {
-                    batch: batch_position,
+                    batch: batch_index,
                     source,
                 }
             })?;
@@ -131,46 +162,54 @@ impl Derivation {
             .checked_sub(msgs_before)
             .filter(|&m| m <= MAX_MSGS as u64)
             .ok_or(DeriveError::BadMessageRange {
-                batch: batch_position,
+                batch: batch_index,
                 msgs_before,
                 msgs_after: committed.msgs_after,
             })?;
-        if count == 0 && batch.records().is_empty() {
-            return Err(DeriveError::Empty {
-                batch: batch_position,
-            });
-        }
-        let mut next = self.state.clone();
-        for index in msgs_before..committed.msgs_after {
-            let message = usize::try_from(index)
-                .ok()
-                .and_then(|i| messages.get(i))
-                .ok_or(DeriveError::MissingMessage {
-                    batch: batch_position,
-                    index,
-                    available: messages.len(),
-                })?;
-            if message.index != index {
-                return Err(DeriveError::MessageOutOfOrder {
-                    position: index,
-                    found: message.index,
-                });
-            }
-            apply_step(&mut next, domain, batch.header(), &Step::Message(*message));
-        }
-        for record in batch.records() {
-            apply_step(&mut next, domain, batch.header(), &Step::Record(*record));
-        }
-        let derived = next.root();
+        let start = usize::try_from(msgs_before).unwrap_or(usize::MAX);
+        let end = start.saturating_add(count as usize);
+        let consumed = messages
+            .get(start..end)
+            .ok_or(DeriveError::MissingMessage {
+                batch: batch_index,
+                index: committed.msgs_after.saturating_sub(1),
+                available: messages.len(),
+            })?;
+        trace(&self.state, domain, consumed, &batch).map_err(|source| DeriveError::BadTrace {
+            batch: batch_index,
+            source,
+        })
+    }
+
+    /// Applies the next batch, checking its claimed state root and trace
+    /// root. On error the state stays at the parent, so a challenger can
+    /// trace the batch from there.
+    pub fn push(
+        &mut self,
+        domain: &Domain,
+        messages: &[L1Message],
+        committed: &DerivedBatch,
+    ) -> Result<(), DeriveError> {
+        let batch = self.batches + 1;
+        let (trace, next) = self.execute(domain, messages, committed)?;
+        let derived = trace.state_root();
         if derived != committed.state_root {
             return Err(DeriveError::RootMismatch {
-                batch: batch_position,
+                batch,
                 claimed: committed.state_root,
                 derived,
             });
         }
+        let derived = trace.root();
+        if derived != committed.trace_root {
+            return Err(DeriveError::TraceRootMismatch {
+                batch,
+                claimed: committed.trace_root,
+                derived,
+            });
+        }
         self.state = next;
-        self.batches += 1;
+        self.batches = batch;
         Ok(())
     }
 }
@@ -224,6 +263,7 @@ mod tests {
                 records: built.batch.records_bytes(),
                 msgs_after: built.msgs_after,
                 state_root: built.state_root(),
+                trace_root: built.trace_root(),
             });
             state = built.post;
         }
@@ -250,12 +290,35 @@ mod tests {
         let error = derivation
             .push(&domain, &messages, &batches[1])
             .unwrap_err();
-        assert!(matches!(error, DeriveError::RootMismatch { batch: 1, .. }));
+        assert!(matches!(error, DeriveError::RootMismatch { batch: 2, .. }));
+        assert_eq!(error.batch(), 2, "errors name the Rollup index");
+        assert!(error.is_fraud());
         assert_eq!(
             derivation.state(),
             &parent,
             "a rejected batch leaves the parent"
         );
+    }
+
+    /// A batch whose state root is right but whose trace is not is fraud too:
+    /// a game over its trace would pick the wrong leaf.
+    #[test]
+    fn checks_the_trace_root() {
+        let domain = Domain::new(1, Address::ZERO);
+        let messages = [deposit(0), deposit(1)];
+        let (mut batches, _) = committed(&domain, &messages);
+        let honest = batches[0].trace_root;
+        batches[0].trace_root = B256::repeat_byte(2);
+        let error = derive(&messages, &batches, &domain).unwrap_err();
+        assert_eq!(
+            error,
+            DeriveError::TraceRootMismatch {
+                batch: 1,
+                claimed: B256::repeat_byte(2),
+                derived: honest
+            }
+        );
+        assert!(error.is_fraud());
     }
 
     #[test]
@@ -270,11 +333,11 @@ mod tests {
         };
         assert!(matches!(
             bad(|b| b.records.push(0)),
-            DeriveError::BadBatch { batch: 0, .. }
+            DeriveError::BadBatch { batch: 1, .. }
         ));
         assert!(matches!(
             bad(|b| b.header = vec![1]),
-            DeriveError::BadBatch { batch: 0, .. }
+            DeriveError::BadBatch { batch: 1, .. }
         ));
         assert!(matches!(
             bad(|b| b.msgs_after = 2),
@@ -285,7 +348,10 @@ mod tests {
                 b.msgs_after = 0;
                 b.records.clear();
             }),
-            DeriveError::Empty { batch: 0 }
+            DeriveError::BadTrace {
+                batch: 1,
+                source: TraceError::Empty
+            }
         ));
     }
 }

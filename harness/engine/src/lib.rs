@@ -43,7 +43,7 @@ pub use primitives::{AccountIndex, TokenId, WithdrawalIndex};
 pub use record::{Record, SignedTransfer, SignedWithdraw};
 pub use state::{AccountProof, LeavesError, State, WithdrawalProof};
 pub use stf::{Ledger, Step, apply_step};
-pub use trace::{Trace, TraceError, TracePosition, trace, trace_root_from_proof};
+pub use trace::{Trace, TraceError, TracePosition, TraceTree, trace, trace_root_from_proof};
 pub use tree::{MerkleTree, Siblings, root_from_proof};
 pub use witness::{
     InputKind, Opening, OpeningKind, StepAnchor, StepInput, StepWitness, WitnessBuildError,

@@ -18,6 +18,7 @@ use crate::state::State;
 use crate::stf::{Step, apply_step};
 
 pub use position::TracePosition;
+pub use reveal::TraceTree;
 
 /// Why messages and a batch do not form a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +29,9 @@ pub enum TraceError {
     /// More than `MAX_MSGS` messages.
     #[error("{0} messages, more than 512")]
     TooManyMessages(usize),
+    /// A trace tree needs a power of two of post-roots.
+    #[error("{0} post-roots, not a power of two")]
+    NotPowerOfTwo(usize),
     /// Messages are not the queue's next ones, in order.
     #[error("message at position {position} has index {found}, expected {expected}")]
     MessageOutOfOrder {
@@ -52,9 +56,8 @@ pub struct Trace {
     outcomes: Vec<Outcome>,
     /// `p_0 .. p_{T−1}`: the tree's leaves (height 0).
     post_roots: Vec<B256>,
-    /// The tree's levels above the leaves, hashed once when the trace is
-    /// finished: `upper[h − 1]` holds the `T / 2^h` nodes at height `h`.
-    upper: Vec<Vec<B256>>,
+    /// The tree over `post_roots`, hashed once when the trace is finished.
+    tree: TraceTree,
 }
 
 impl Trace {
@@ -202,7 +205,7 @@ impl Stepper {
             steps: Vec::new(),
             outcomes: Vec::new(),
             post_roots: Vec::new(),
-            upper: Vec::new(),
+            tree: TraceTree::default(),
         };
         Self {
             state: parent,
@@ -268,24 +271,9 @@ impl Stepper {
             self.trace.outcomes.push(Outcome::Applied);
             self.trace.post_roots.push(last);
         }
-        self.trace.upper = upper_levels(&self.trace.post_roots);
+        // A power of two, just padded to one.
+        self.trace.tree = TraceTree::new(self.trace.post_roots.clone()).unwrap_or_default();
         (self.trace, self.state)
-    }
-}
-
-/// The levels of the trace tree above `leaves` (a power of two of them), up to the root.
-fn upper_levels(leaves: &[B256]) -> Vec<Vec<B256>> {
-    let mut levels: Vec<Vec<B256>> = Vec::new();
-    loop {
-        let below = levels.last().map_or(leaves, Vec::as_slice);
-        if below.len() <= 1 {
-            return levels;
-        }
-        let level = below
-            .chunks_exact(2)
-            .map(|pair| trace_node(&pair[0], &pair[1]))
-            .collect();
-        levels.push(level);
     }
 }
 

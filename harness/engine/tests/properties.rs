@@ -562,6 +562,7 @@ proptest! {
                 records: built.batch.records_bytes(),
                 msgs_after: built.msgs_after,
                 state_root: built.state_root(),
+                trace_root: built.trace_root(),
             });
             driver.state = built.post;
         }

@@ -1,12 +1,59 @@
-//! What a defender reveals in a dispute game (PROTOCOL §14): any node of the
+//! What a defender reveals in a dispute game (PROTOCOL §14): any node of a
 //! trace tree, the nodes some levels below it, and the opening of a step
-//! against it. All read the levels hashed once when the trace was finished.
+//! against it. All read the levels hashed once when the tree was built.
+//!
+//! A [`TraceTree`] is built over any post-roots: an executed [`Trace`] holds
+//! the honest one, and a batch's claim (whatever its committer computed, or
+//! forged) is one too, so defender and challenger read both the same way.
 
 use alloy_primitives::B256;
 
-use super::{Trace, TracePosition};
+use super::{Trace, TraceError, TracePosition};
+use crate::hash::trace_node;
 
-impl Trace {
+/// The Merkle tree of `tnode` over a trace's post-roots `p_0 .. p_{T−1}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceTree {
+    /// The leaves (height 0).
+    leaves: Vec<B256>,
+    /// `upper[h − 1]` holds the `T / 2^h` nodes at height `h`.
+    upper: Vec<Vec<B256>>,
+}
+
+impl TraceTree {
+    /// The tree over `post_roots`, whose number must be a power of two.
+    pub fn new(post_roots: Vec<B256>) -> Result<Self, TraceError> {
+        if !post_roots.len().is_power_of_two() {
+            return Err(TraceError::NotPowerOfTwo(post_roots.len()));
+        }
+        let mut upper: Vec<Vec<B256>> = Vec::new();
+        loop {
+            let below = upper.last().map_or(post_roots.as_slice(), Vec::as_slice);
+            if below.len() <= 1 {
+                break;
+            }
+            let level = below
+                .chunks_exact(2)
+                .map(|pair| trace_node(&pair[0], &pair[1]))
+                .collect();
+            upper.push(level);
+        }
+        Ok(Self {
+            leaves: post_roots,
+            upper,
+        })
+    }
+
+    /// The post-roots.
+    pub fn leaves(&self) -> &[B256] {
+        &self.leaves
+    }
+
+    /// The trace root.
+    pub fn root(&self) -> B256 {
+        self.node(TracePosition::ROOT).unwrap_or_default()
+    }
+
     /// `d = log2 T`, the depth of the trace tree.
     pub fn depth(&self) -> u32 {
         self.upper.len() as u32
@@ -15,7 +62,7 @@ impl Trace {
     /// The hashes at `height` above the leaves (0: the post-roots).
     fn level(&self, height: u32) -> Option<&[B256]> {
         match height {
-            0 => Some(&self.post_roots),
+            0 => Some(&self.leaves),
             h => self.upper.get(h as usize - 1).map(Vec::as_slice),
         }
     }
@@ -54,6 +101,33 @@ impl Trace {
         (0..d - position.depth())
             .map(|height| self.level(height)?.get((step >> height) ^ 1).copied())
             .collect()
+    }
+}
+
+impl Trace {
+    /// The trace tree over the post-roots.
+    pub fn tree(&self) -> &TraceTree {
+        &self.tree
+    }
+
+    /// `d = log2 T`, the depth of the trace tree.
+    pub fn depth(&self) -> u32 {
+        self.tree.depth()
+    }
+
+    /// See [`TraceTree::node`].
+    pub fn node(&self, position: TracePosition) -> Option<B256> {
+        self.tree.node(position)
+    }
+
+    /// See [`TraceTree::descendants`].
+    pub fn descendants(&self, position: TracePosition, levels: u32) -> Option<&[B256]> {
+        self.tree.descendants(position, levels)
+    }
+
+    /// See [`TraceTree::opening`].
+    pub fn opening(&self, step: usize, position: TracePosition) -> Option<Vec<B256>> {
+        self.tree.opening(step, position)
     }
 }
 
