@@ -10,7 +10,8 @@ import {TraceTree} from "./utils/TraceTree.sol";
 
 /// @notice Every illegal move of a dispute game reverts with its own error (PROTOCOL §14), tried by an
 ///         attacker on either side: moves out of turn, reveals that do not fold, picks that do not open,
-///         steps with bad witnesses, opens the Rollup must refuse, and the Rollup's hooks called directly.
+///         steps with bad witnesses, resolves of games not yet decided or already settled, opens the Rollup
+///         must refuse, and the Rollup's hooks called directly.
 contract DisputeGameRulesTest is DisputeHarness {
     using TraceTree for bytes32[];
 
@@ -366,6 +367,15 @@ contract DisputeGameRulesTest is DisputeHarness {
         dispute.timeout(id);
         vm.expectRevert(over);
         dispute.close(id);
+
+        // Resolved, the game stays over: no move, no close.
+        dispute.resolve(id);
+        vm.expectRevert(over);
+        dispute.step(id, w);
+        vm.expectRevert(over);
+        dispute.timeout(id);
+        vm.expectRevert(over);
+        dispute.close(id);
     }
 
     function test_RevertWhen_GameUnknown() public {
@@ -385,7 +395,90 @@ contract DisputeGameRulesTest is DisputeHarness {
         vm.expectRevert(err);
         dispute.close(unknown);
         vm.expectRevert(err);
+        dispute.resolve(unknown);
+        vm.expectRevert(err);
         dispute.game(unknown);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // Resolving
+    // ----------------------------------------------------------------------------------------------------
+
+    /// @dev Nothing to settle while the game is in progress: at the root, after a reveal, at the leaf, after
+    ///      a rejected step and a premature timeout; on a T = 1 game too.
+    function test_RevertWhen_ResolveBeforeDecided() public {
+        _beginStandard();
+        bytes memory notDecided = abi.encodeWithSelector(IDisputeGame.NotDecided.selector, id);
+        vm.expectRevert(notDecided);
+        dispute.resolve(id);
+        _reveal(id, claimed, sequencer);
+        vm.prank(alice);
+        vm.expectRevert(notDecided);
+        dispute.resolve(id);
+        _pick(id, claimed, 3, alice);
+        _reveal(id, claimed, sequencer);
+        _pick(id, claimed, 1, alice);
+        vm.prank(sequencer);
+        vm.expectRevert(notDecided);
+        dispute.resolve(id);
+
+        vm.expectRevert(abi.encodeWithSelector(IOneStepVerifier.WitnessTruncated.selector, 0, 88));
+        dispute.step(id, "");
+        vm.expectPartialRevert(IDisputeGame.ClockNotExpired.selector);
+        dispute.timeout(id);
+        vm.prank(stranger);
+        vm.expectRevert(notDecided);
+        dispute.resolve(id);
+        _expectInProgress();
+        assertFalse(_game(id).resolved);
+        assertEq(rollup.batch(index).openGames, 1);
+
+        bytes32[] memory one = TraceTree.build(TraceTree.filled(rBad, 1));
+        uint256 single = _open(bob, _commitTrace(_padding(1), _badPost(0), one));
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.NotDecided.selector, single));
+        dispute.resolve(single);
+    }
+
+    /// @dev A game settles once, whoever calls: a challenger win, a defender win and a closed game.
+    function test_RevertWhen_ResolveTwice() public {
+        _beginStandard();
+        uint256 lost = _open(bob, index);
+        uint256 stalled = _open(carol, index);
+        // Bob's game: he picks an agreed child and loses at step 1.
+        _reveal(lost, claimed, sequencer);
+        _pick(lost, claimed, 0, bob);
+        _reveal(lost, claimed, sequencer);
+        _pick(lost, claimed, 1, bob);
+        _step(lost, records, bob);
+        dispute.resolve(lost);
+        assertEq(rollup.creditOf(sequencer), CHALLENGE_BOND);
+        address[3] memory callers = [stranger, bob, sequencer];
+        for (uint256 i; i < callers.length; ++i) {
+            vm.prank(callers[i]);
+            vm.expectRevert(abi.encodeWithSelector(IDisputeGame.AlreadyResolved.selector, lost));
+            dispute.resolve(lost);
+        }
+        assertEq(rollup.creditOf(sequencer), CHALLENGE_BOND, "paid once");
+
+        // Alice's game: she wins at step 7.
+        _toLeaf();
+        _step(id, records, alice);
+        vm.prank(stranger);
+        dispute.resolve(id);
+        for (uint256 i; i < callers.length; ++i) {
+            vm.prank(callers[i]);
+            vm.expectRevert(abi.encodeWithSelector(IDisputeGame.AlreadyResolved.selector, id));
+            dispute.resolve(id);
+        }
+        assertEq(rollup.epoch(), 1, "rewound once");
+        assertEq(rollup.creditOf(alice), CHALLENGE_BOND + STAKE / 2, "paid once");
+
+        // Carol's game is closed, which settles it: nothing left for resolve.
+        dispute.close(stalled);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.AlreadyResolved.selector, stalled));
+        dispute.resolve(stalled);
+        assertEq(rollup.creditOf(carol), CHALLENGE_BOND, "refunded once");
+        assertEq(address(rollup).balance, rollup.burned() + rollup.creditOf(alice) + 2 * CHALLENGE_BOND);
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -443,6 +536,11 @@ contract DisputeGameRulesTest is DisputeHarness {
         vm.warp(block.timestamp + CLOCK);
         dispute.timeout(id);
         assertEq(uint8(_status(id)), uint8(GameStatus.DefenderWon));
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.AlreadyChallenged.selector, index, alice, id));
+        dispute.open{value: CHALLENGE_BOND}(index);
+        // Nor once it is resolved.
+        dispute.resolve(id);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDisputeGame.AlreadyChallenged.selector, index, alice, id));
         dispute.open{value: CHALLENGE_BOND}(index);

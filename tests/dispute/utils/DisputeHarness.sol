@@ -2,12 +2,21 @@
 pragma solidity 0.8.30;
 
 import {console2} from "forge-std/console2.sol";
+import {Vm} from "forge-std/Vm.sol";
 
+import {IDisputeGame} from "../../../contracts/interfaces/IDisputeGame.sol";
+import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {Game, GameStatus, Position, Turn} from "../../../contracts/dispute/DisputeTypes.sol";
 import {Batch, StatePreimage, NEW_ACCOUNT} from "../../../contracts/libraries/Types.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
 import {MerkleBuilder} from "../../utils/MerkleBuilder.sol";
 import {TraceTree} from "./TraceTree.sol";
+
+/// @notice A call that does nothing: under `forge test --isolate` its measured gas is a whole transaction's
+///         (at least 21,000), otherwise the callee frame's (well under 21,000).
+contract IsolationProbe {
+    function poke() external payable {}
+}
 
 /// @title DisputeHarness
 /// @notice Test-only actors of a dispute game over real traces: batches of padding records (each a no-op
@@ -16,11 +25,26 @@ import {TraceTree} from "./TraceTree.sol";
 ///         tree and builds the §8.2 witness of the leaf it reaches.
 /// @dev Trees are arrays by generalized index (`TraceTree`). Pre-state preimages the challenger knows are
 ///      kept by root in `_preOf`; the first deposit into an empty account tree is the one message step the
-///      harness can witness.
+///      harness can witness. A step or a timeout only decides a game; `resolve` settles it (§14.5): the
+///      `Ledger` helpers show that nothing moved in between.
 abstract contract DisputeHarness is BaseTest {
     using TraceTree for bytes32[];
 
     uint8 internal constant LEVELS = 4;
+
+    /// @dev What the Rollup holds and owes around one game: taken before a verdict, compared after it.
+    struct Ledger {
+        uint64 tip;
+        uint32 epoch;
+        bool live;
+        uint32 openGames;
+        uint256 balance;
+        uint256 burned;
+        uint256[] stakes;
+        uint256[] credits;
+    }
+
+    IsolationProbe internal probe;
 
     address internal carol = makeAddr("carol");
     address internal stranger = makeAddr("stranger");
@@ -43,6 +67,7 @@ abstract contract DisputeHarness is BaseTest {
         assertEq(r0, rollup.stateRoot(0), "genesis root");
         rBad = _remember(empty, keccak256("wrong withdrawals"), 0, 0, 0);
         assertEq(rBad, _rootOf(_badPost(0)));
+        probe = new IsolationProbe();
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -261,10 +286,199 @@ abstract contract DisputeHarness is BaseTest {
         ++challengerMoves;
     }
 
-    /// @dev Whole-call gas of the last call (the callee frame; with `--isolate`, the whole transaction).
-    function _gas(string memory what) internal view returns (uint256 used) {
+    // ----------------------------------------------------------------------------------------------------
+    // Deciding and settling
+    // ----------------------------------------------------------------------------------------------------
+
+    /// @dev The Rollup's side of game `id` now: tip, epoch, whether its batch is live and its open games,
+    ///      the Rollup's balance, `burned`, and every actor's stake and credit.
+    function _ledger(uint256 id) internal view returns (Ledger memory l) {
+        Game memory g = _game(id);
+        l.tip = rollup.tip();
+        l.epoch = rollup.epoch();
+        l.live = rollup.isLive(g.batch, g.epoch);
+        if (l.live) l.openGames = rollup.batch(g.batch).openGames;
+        l.balance = address(rollup).balance;
+        l.burned = rollup.burned();
+        address[] memory a = _actors();
+        l.stakes = new uint256[](a.length);
+        l.credits = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            l.stakes[i] = rollup.stakeOf(a[i]);
+            l.credits[i] = rollup.creditOf(a[i]);
+        }
+    }
+
+    /// @dev Call before the move that decides game `id`: records the logs from here and returns the ledger.
+    function _watch(uint256 id) internal returns (Ledger memory) {
+        vm.recordLogs();
+        return _ledger(id);
+    }
+
+    /// @dev After a verdict, before `resolve`: game `id` is decided `status` and not settled, the logs since
+    ///      `_watch` hold one `GameDecided(id, status)` and nothing from the Rollup, and the ledger is as it
+    ///      was: the batch not rewound (still live if it was), no stake slashed, nobody paid, and the game
+    ///      still counted against the batch, which cannot finalize.
+    function _assertUnsettled(uint256 id, GameStatus status, Ledger memory before) internal {
+        Game memory g = _game(id);
+        assertEq(uint8(g.status), uint8(status), "decided");
+        assertFalse(g.resolved, "not settled before resolve");
+        _assertOnlyDecided(id, status);
+
+        Ledger memory now_ = _ledger(id);
+        assertEq(now_.tip, before.tip, "tip not rewound before resolve");
+        assertEq(now_.epoch, before.epoch, "epoch unchanged before resolve");
+        assertEq(now_.live, before.live, "liveness unchanged before resolve");
+        assertEq(now_.openGames, before.openGames, "the game still counts against the batch");
+        assertEq(now_.balance, before.balance, "no wei moved before resolve");
+        assertEq(now_.burned, before.burned, "nothing burned before resolve");
+        assertEq(now_.stakes, before.stakes, "no stake slashed before resolve");
+        assertEq(now_.credits, before.credits, "nobody paid before resolve");
+        if (now_.live) _assertCannotFinalize(g.batch, now_.openGames);
+    }
+
+    /// @dev The logs since `_watch`: exactly one `GameDecided(id, status)`, no `GameResolved`, none from the
+    ///      Rollup (the deciding move does not call it).
+    function _assertOnlyDecided(uint256 id, GameStatus status) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 decided;
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].emitter != address(rollup), "a verdict emits nothing from the Rollup");
+            if (logs[i].emitter != address(dispute)) continue;
+            bytes32 topic = logs[i].topics[0];
+            assertTrue(topic != IDisputeGame.GameResolved.selector, "no GameResolved before resolve");
+            if (topic == IDisputeGame.GameDecided.selector) {
+                assertEq(logs[i].topics[1], bytes32(id), "GameDecided id");
+                assertEq(uint8(abi.decode(logs[i].data, (GameStatus))), uint8(status), "GameDecided status");
+                ++decided;
+            }
+        }
+        assertEq(decided, 1, "one GameDecided");
+    }
+
+    /// @dev Batch `index` has `open` games counted and cannot finalize, even at the end of its window
+    ///      (`GamesOpen`); checked on a snapshot that is then restored. Skipped when the parent is pending.
+    function _assertCannotFinalize(uint64 index, uint32 open) internal {
+        assertGt(open, 0, "games open");
+        if (rollup.lastFinalized() + 1 != index) return;
+        uint256 time = block.timestamp;
+        uint256 snapshot = vm.snapshotState();
+        uint256 end = uint256(rollup.batch(index).commitTime) + WINDOW;
+        if (time < end) vm.warp(end);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.GamesOpen.selector, index, open));
+        rollup.finalizeBatch(index);
+        vm.revertToState(snapshot);
+        assertEq(block.timestamp, time);
+    }
+
+    /// @dev Settles game `id` from a third party (`resolve` is permissionless) and checks it ends `settled`,
+    ///      emitting `GameResolved`, and that the caller is paid nothing. Returns resolve's gas.
+    function _resolve(uint256 id, GameStatus settled) internal returns (uint256 used) {
+        uint256 callerCredit = rollup.creditOf(stranger);
+        vm.expectEmit(address(dispute));
+        emit IDisputeGame.GameResolved(id, settled);
+        vm.prank(stranger);
+        dispute.resolve(id);
         used = vm.lastCallGas().gasTotalUsed;
-        console2.log(what, used);
+        Game memory g = _game(id);
+        assertTrue(g.resolved, "resolved");
+        assertEq(uint8(g.status), uint8(settled), "status after resolve");
+        assertEq(rollup.creditOf(stranger), callerCredit, "the caller of resolve gets nothing");
+    }
+
+    /// @dev `_assertUnsettled` then `_resolve`: the verdict `decided` settles as `settled`.
+    function _settle(uint256 id, GameStatus decided, GameStatus settled, Ledger memory before)
+        internal
+        returns (uint256)
+    {
+        _assertUnsettled(id, decided, before);
+        return _resolve(id, settled);
+    }
+
+    /// @dev `_settle` of a game whose batch is still live: it settles as decided.
+    function _settle(uint256 id, GameStatus status, Ledger memory before) internal returns (uint256) {
+        return _settle(id, status, status, before);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // Gas
+    // ----------------------------------------------------------------------------------------------------
+
+    /// @dev True under `forge test --isolate`: each top-level call is then its own transaction, and
+    ///      `vm.lastCallGas` measures the whole of it (21,000 + calldata + execution).
+    function _isolated() internal returns (bool) {
+        probe.poke();
+        return vm.lastCallGas().gasTotalUsed >= 21_000;
+    }
+
+    /// @dev Logs `used`, a call's `vm.lastCallGas` read by the caller: the callee frame, or with `--isolate`
+    ///      the whole transaction.
+    function _gas(string memory what, uint256 used) internal returns (uint256) {
+        _logGas(what, used, "", _isolated());
+        return used;
+    }
+
+    /// @dev Sends `data` to the DisputeGame from `from` with `value`, bubbling a revert, and logs its gas:
+    ///      the whole transaction under `--isolate` (then also the execution, the transaction less 21,000
+    ///      and the calldata's cost), else the callee frame.
+    function _measure(string memory what, address from, uint256 value, bytes memory data)
+        internal
+        returns (uint256 used)
+    {
+        vm.prank(from);
+        (bool ok, bytes memory ret) = address(dispute).call{value: value}(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        used = vm.lastCallGas().gasTotalUsed;
+        _logGas(what, used, data, _isolated());
+    }
+
+    function _measure(string memory what, address from, bytes memory data) internal returns (uint256) {
+        return _measure(what, from, 0, data);
+    }
+
+    function _logGas(string memory what, uint256 used, bytes memory data, bool isolated) internal pure {
+        string memory line = string.concat("gas ", what, ": ", vm.toString(used));
+        if (!isolated) {
+            line = string.concat(line, " (call)");
+        } else if (data.length == 0) {
+            line = string.concat(line, " (whole tx)");
+        } else {
+            uint256 intrinsic = _intrinsicGas(data);
+            // EIP-7623: a transaction pays at least 21,000 + 10 gas per calldata token; the split below
+            // holds only above that floor, which every call measured here clears.
+            require(used > _floorGas(data), "harness: at the EIP-7623 calldata floor");
+            line = string.concat(
+                line,
+                " (whole tx; calldata ",
+                vm.toString(data.length),
+                " B, intrinsic ",
+                vm.toString(intrinsic),
+                ", execution ",
+                vm.toString(used - intrinsic),
+                ")"
+            );
+        }
+        console2.log(line);
+    }
+
+    /// @dev 21,000 plus the calldata's cost, 4 gas a zero byte and 16 a non-zero one (EIP-2028).
+    function _intrinsicGas(bytes memory data) internal pure returns (uint256 gas) {
+        gas = 21_000;
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    /// @dev EIP-7623's floor: 21,000 plus 10 gas per token (a zero byte one token, a non-zero byte four).
+    function _floorGas(bytes memory data) internal pure returns (uint256 gas) {
+        gas = 21_000;
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 10 : 40;
+        }
     }
 
     /// @dev Every wei the Rollup holds is a stake, a locked bond, a credit or burned.
