@@ -31,9 +31,11 @@ build: $(ARTIFACTS)
 bench: build
 	$(CARGO) bench -p bulwark-engine
 
+# forge's gas snapshot, then every figure from receipts on anvil (transfers per commit, the happy path,
+# whole dispute games at T = 16, 256, 1,024), printed and written to target/gas.json.
 gas: build
 	npx forge snapshot
-	$(CARGO) run -p bulwark -- gas-per-transfer
+	$(CARGO) run -p bulwark -- gas --json target/gas.json
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

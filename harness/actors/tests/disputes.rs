@@ -18,6 +18,7 @@ use bulwark_actors::{
 use bulwark_chain::{
     bindings::Rollup,
     dispute::{self, GameStatus},
+    node::L1Kind,
 };
 use bulwark_engine::{Header, NEW_ACCOUNT, TokenId, WithdrawalIndex};
 
@@ -43,7 +44,18 @@ fn lines(moves: &[GameMove]) -> String {
 
 #[tokio::test]
 async fn a_batch_inventing_a_withdrawal_is_challenged_and_loses() {
+    fraud_loses(L1Kind::Anvil).await;
+}
+
+/// Hardhat's node enforces EIP-7825's 2^24 gas cap: a whole game passes there too.
+#[tokio::test]
+async fn a_full_game_passes_on_hardhat() {
+    fraud_loses(L1Kind::Hardhat).await;
+}
+
+async fn fraud_loses(l1: L1Kind) {
     let config = DevnetConfig {
+        l1,
         users: ["alice", "bob", "watcher"].map(String::from).to_vec(),
         ..DevnetConfig::default()
     };
@@ -193,4 +205,319 @@ async fn a_batch_inventing_a_withdrawal_is_challenged_and_loses() {
         .expect("alice's withdrawal pays");
     let after = provider.get_balance(alice.address()).await.unwrap();
     assert_eq!(after - before, U256::from(4 * ETH));
+}
+
+/// A devnet with an honest batch 1 (alice's deposit), alice's account 0 funded.
+async fn devnet_with_batch() -> Devnet {
+    let config = DevnetConfig {
+        users: ["alice", "watcher", "colluder"].map(String::from).to_vec(),
+        ..DevnetConfig::default()
+    };
+    let mut devnet = Devnet::start(&config).await.expect("devnet");
+    let d = devnet.deployment.clone();
+    devnet.users[0]
+        .deposit_eth(&d, 2 * ETH, NEW_ACCOUNT)
+        .await
+        .expect("deposit");
+    devnet.sequencer.commit(vec![]).await.expect("commit");
+    devnet
+}
+
+fn defender(devnet: &Devnet, strategy: DefenderStrategy) -> Defender {
+    Defender::new(
+        devnet.sequencer_account().clone(),
+        devnet.deployment.clone(),
+        devnet.sequencer.claims(),
+        strategy,
+    )
+}
+
+fn challenger(devnet: &Devnet, user: usize, strategy: ChallengerStrategy) -> Challenger {
+    let u = &devnet.users[user];
+    Challenger::new(
+        u.name.clone(),
+        u.l1.clone(),
+        devnet.deployment.clone(),
+        strategy,
+    )
+}
+
+fn status_of(moves: &[GameMove], game: u64) -> Option<GameStatus> {
+    moves.iter().rev().find_map(|m| match m.kind {
+        MoveKind::Resolved { status } if m.game == game => Some(status),
+        _ => None,
+    })
+}
+
+#[tokio::test]
+async fn a_frivolous_challenger_loses_its_bond() {
+    let devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    let frivolous = challenger(&devnet, 1, ChallengerStrategy::Honest);
+    assert!(frivolous.audit().await.unwrap()[&1].honest);
+    let opened = frivolous
+        .challenge(1)
+        .await
+        .expect("anyone may open a game");
+    let mut moves = vec![opened];
+    moves.extend(play_out(&frivolous, &defender(&devnet, DefenderStrategy::Honest)).await);
+    let log = lines(&moves);
+    assert_eq!(status_of(&moves, 0), Some(GameStatus::DefenderWon), "{log}");
+    let rollup = Rollup::new(d.rollup, &devnet.deployer.provider);
+    let sequencer = devnet.sequencer_account().address();
+    assert_eq!(
+        rollup.creditOf(sequencer).call().await.unwrap(),
+        d.params.challenge_bond
+    );
+    assert_eq!(
+        rollup
+            .creditOf(devnet.users[1].address())
+            .call()
+            .await
+            .unwrap(),
+        U256::ZERO
+    );
+    assert_eq!(
+        rollup.stakeOf(sequencer).call().await.unwrap(),
+        d.params.stake
+    );
+    assert_eq!(rollup.tip().call().await.unwrap(), 1);
+    devnet.pass_window().await.unwrap();
+    let sent = rollup
+        .finalizeBatch(1)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(sent.status(), "the defended batch finalizes");
+}
+
+#[tokio::test]
+async fn a_stalling_defender_loses_on_time() {
+    let mut devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    for _ in 0..3 {
+        devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
+    }
+    let fault = Fault::GarbageTrace {
+        thief: devnet.sequencer_account().address(),
+        amount: 3 * ETH,
+    };
+    devnet
+        .sequencer
+        .commit_claiming(vec![], Some(fault))
+        .await
+        .unwrap();
+    let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
+    let stalling = defender(&devnet, DefenderStrategy::Stall);
+    let mut moves = play_out(&watcher, &stalling).await;
+    assert!(matches!(moves[0].kind, MoveKind::Opened { batch: 2, .. }));
+    assert_eq!(
+        moves.len(),
+        1,
+        "nothing moves until the defender's clock runs out"
+    );
+    bulwark_chain::node::advance_time(&devnet.deployer.provider, d.params.clock + 1)
+        .await
+        .unwrap();
+    moves.extend(play_out(&watcher, &stalling).await);
+    let log = lines(&moves);
+    assert!(
+        moves
+            .iter()
+            .any(|m| m.kind == MoveKind::TimedOut { loser: "defender" }),
+        "{log}"
+    );
+    assert_eq!(
+        status_of(&moves, 0),
+        Some(GameStatus::ChallengerWon),
+        "{log}"
+    );
+    let rollup = Rollup::new(d.rollup, &devnet.deployer.provider);
+    assert_eq!(rollup.tip().call().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_defender_revealing_hashes_that_do_not_fold_is_refused_then_loses() {
+    let mut devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
+    devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
+    let fault = Fault::TraceOnly { step: 0 };
+    devnet
+        .sequencer
+        .commit_claiming(vec![], Some(fault))
+        .await
+        .unwrap();
+    let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
+    let cheat = defender(&devnet, DefenderStrategy::BadFold);
+    let mut moves = Vec::new();
+    moves.extend(watcher.tick().await.unwrap());
+    moves.extend(cheat.tick().await.unwrap());
+    let log = lines(&moves);
+    let refused = moves.iter().find_map(|m| match &m.kind {
+        MoveKind::RevealRefused { reason } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|r| r.contains("ChildrenDoNotFold")),
+        "{log}"
+    );
+    bulwark_chain::node::advance_time(&devnet.deployer.provider, d.params.clock + 1)
+        .await
+        .unwrap();
+    moves.extend(play_out(&watcher, &defender(&devnet, DefenderStrategy::Stall)).await);
+    assert_eq!(
+        status_of(&moves, 0),
+        Some(GameStatus::ChallengerWon),
+        "{}",
+        lines(&moves)
+    );
+}
+
+/// Two games on one wrong batch: a challenger colluding with the sequencer
+/// opens first and plays to lose; the honest one still rejects the batch, and
+/// the colluder's game ends dropped with its bond refunded.
+#[tokio::test]
+async fn parallel_games_on_one_batch_resolve_consistently() {
+    let mut devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    for _ in 0..5 {
+        devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
+    }
+    let fault = Fault::PostRootFrom {
+        step: 5,
+        thief: devnet.sequencer_account().address(),
+        amount: 7 * ETH,
+    };
+    devnet
+        .sequencer
+        .commit_claiming(vec![], Some(fault))
+        .await
+        .unwrap();
+    let colluder = challenger(&devnet, 2, ChallengerStrategy::FirstChild);
+    let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
+    let honest_defender = defender(&devnet, DefenderStrategy::Honest);
+    let mut moves = vec![colluder.challenge(2).await.unwrap()];
+    for _ in 0..32 {
+        let mut round = colluder.tick().await.unwrap();
+        round.extend(watcher.tick().await.unwrap());
+        round.extend(honest_defender.tick().await.unwrap());
+        if round.is_empty() {
+            break;
+        }
+        moves.extend(round);
+    }
+    let log = lines(&moves);
+    let provider = &devnet.deployer.provider;
+    let colluders = dispute::game(provider, d.dispute, 0).await.unwrap();
+    let watchers = dispute::game(provider, d.dispute, 1).await.unwrap();
+    assert_eq!(watchers.status, GameStatus::ChallengerWon, "{log}");
+    assert!(watchers.resolved);
+    assert!(
+        matches!(
+            colluders.status,
+            GameStatus::Dropped | GameStatus::DefenderWon
+        ),
+        "{log}"
+    );
+    let rollup = Rollup::new(d.rollup, provider);
+    assert_eq!(rollup.tip().call().await.unwrap(), 1, "rewound once");
+    assert_eq!(rollup.epoch().call().await.unwrap(), 1);
+    let half = d.params.stake / U256::from(2);
+    assert_eq!(
+        rollup
+            .creditOf(devnet.users[1].address())
+            .call()
+            .await
+            .unwrap(),
+        d.params.challenge_bond + half
+    );
+    if colluders.status == GameStatus::Dropped {
+        assert_eq!(
+            rollup
+                .creditOf(devnet.users[2].address())
+                .call()
+                .await
+                .unwrap(),
+            d.params.challenge_bond,
+            "the colluder's bond is refunded, nothing more"
+        );
+    }
+    assert_eq!(rollup.burned().call().await.unwrap(), half);
+}
+
+/// The attack from outside: someone holding the sequencer's key (public on a
+/// devnet) commits a batch whose post-state pays them the Bridge's ETH, and
+/// walks away. The challenger, running as a task on L1 blocks, catches it;
+/// the batch never finalizes and the Bridge keeps every wei.
+#[tokio::test]
+async fn a_running_challenger_stops_a_bridge_drain_by_the_sequencer_key() {
+    let devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    devnet.users[0].deposit_eth(&d, 3 * ETH, 0).await.unwrap();
+    let (task, mut seen) = bulwark_actors::dispute::spawn(
+        challenger(&devnet, 1, ChallengerStrategy::Honest),
+        std::time::Duration::from_millis(50),
+    );
+
+    let attacker_key = bulwark_chain::node::dev_signer(1).unwrap();
+    let attacker =
+        bulwark_actors::wallet::L1Account::connect(&devnet.node.endpoint(), attacker_key).unwrap();
+    let mut forger = Sequencer::resume(attacker.clone(), d.clone(), Header::default())
+        .await
+        .unwrap();
+    let held = bridge_holdings(&attacker, &d, TokenId::ETH).await.unwrap();
+    let drain = u128::try_from(held).unwrap();
+    let fault = Fault::PostRootFrom {
+        step: 0,
+        thief: attacker.address(),
+        amount: drain,
+    };
+    let forged = forger.commit_claiming(vec![], Some(fault)).await.unwrap();
+    assert_eq!(forged.batch, 2);
+
+    let opened = tokio::time::timeout(std::time::Duration::from_secs(30), seen.recv())
+        .await
+        .expect("the running challenger reacts")
+        .expect("a move");
+    assert!(
+        matches!(opened.kind, MoveKind::Opened { batch: 2, .. }),
+        "{opened}"
+    );
+    // Nobody defends the forgery: the clock runs out, and the challenger ends it.
+    bulwark_chain::node::advance_time(&devnet.deployer.provider, d.params.clock + 1)
+        .await
+        .unwrap();
+    let mut moves = vec![opened];
+    while status_of(&moves, 0).is_none() {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(30), seen.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no resolution:\n{}", lines(&moves)))
+            .expect("a move");
+        moves.push(m);
+    }
+    task.abort();
+    assert_eq!(
+        status_of(&moves, 0),
+        Some(GameStatus::ChallengerWon),
+        "{}",
+        lines(&moves)
+    );
+
+    // The window passes; the forged batch is gone and can never pay.
+    devnet.pass_window().await.unwrap();
+    let rollup = Rollup::new(d.rollup, &attacker.provider);
+    assert_eq!(rollup.tip().call().await.unwrap(), 1);
+    let finalize = rollup.finalizeBatch(2).call().await;
+    assert!(finalize.is_err(), "batch 2 is unknown after the rewind");
+    assert_eq!(
+        bridge_holdings(&attacker, &d, TokenId::ETH).await.unwrap(),
+        held,
+        "the Bridge keeps every wei"
+    );
 }

@@ -1,11 +1,20 @@
-//! `bulwark`: the command-line edge of the harness. Today it runs the demo;
-//! devnet, testnet deployment and scenario replay come with later work.
+//! `bulwark`: the command-line edge of the harness. Today it runs the demo
+//! and measures gas; devnet, testnet deployment and scenario replay come with
+//! later work.
 
-use std::time::Instant;
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use bulwark_actors::{
     devnet::DevnetConfig,
-    scenario::{gas_per_transfer, happy_path},
+    scenario::{
+        dispute_gas::{self, DisputeTable},
+        gas_per_transfer::{self, Measurement},
+        gas_report::GasReport,
+        happy_path,
+    },
     transcript::{Event, Transcript},
 };
 use bulwark_chain::node::L1Kind;
@@ -41,6 +50,23 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "16,256,512")]
         sizes: Vec<usize>,
     },
+    /// Measure every gas figure from receipts — commits per transfer, the
+    /// happy path's deposits, finalizations and withdrawals, and whole dispute
+    /// games — print them and write them as one JSON object.
+    Gas {
+        /// L1 client to start: anvil or hardhat.
+        #[arg(long, default_value = "anvil")]
+        l1: L1Kind,
+        /// Batch sizes (transfers per commit), each at most MAX_RECORDS (512).
+        #[arg(long, value_delimiter = ',', default_value = "16,256,512")]
+        sizes: Vec<usize>,
+        /// Trace sizes of the disputed batches: powers of two in 2..=1024.
+        #[arg(long, value_delimiter = ',', default_value = "16,256,1024")]
+        traces: Vec<usize>,
+        /// Where to write the figures (written atomically; its directory is created).
+        #[arg(long, default_value = "target/gas.json")]
+        json: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -51,11 +77,76 @@ async fn main() -> eyre::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Demo { l1, window } => demo(l1, window).await,
-        Command::GasPerTransfer { l1, sizes } => gas(l1, &sizes).await,
+        Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),
+        Command::Gas {
+            l1,
+            sizes,
+            traces,
+            json,
+        } => gas(l1, &sizes, &traces, &json).await,
     }
 }
 
-async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
+async fn gas(l1: L1Kind, sizes: &[usize], traces: &[usize], json: &Path) -> eyre::Result<()> {
+    let started = Instant::now();
+    for &trace in traces {
+        dispute_gas::check_trace(trace)?;
+    }
+    let mut report = GasReport::default();
+    report.add_transfers(&transfers(l1, sizes).await?);
+
+    println!("running the happy path (deposits, finalization, withdrawals) on {l1} ...");
+    let config = DevnetConfig {
+        l1,
+        ..DevnetConfig::default()
+    };
+    let outcomes = happy_path::run(&config, &mut Transcript::silent())
+        .await
+        .wrap_err("running the happy path")?;
+    if !outcomes.failed_checks.is_empty() {
+        bail!("happy path checks failed: {:?}", outcomes.failed_checks);
+    }
+    report.add_happy_path(&outcomes.gas);
+
+    println!("playing dispute games at T = {traces:?} on {l1} ...");
+    let config = DevnetConfig {
+        users: ["alice", "bob", "carol", "dave", "watcher"]
+            .map(String::from)
+            .to_vec(),
+        ..config
+    };
+    let runs = dispute_gas::measure(&config, traces)
+        .await
+        .wrap_err("measuring dispute games")?;
+    for run in &runs {
+        println!("T = {}:", run.trace);
+        for m in &run.moves {
+            println!("  {m}");
+        }
+    }
+    println!("{}", DisputeTable(&runs));
+    report.add_disputes(&runs);
+
+    println!("\ngas used, from receipts (dispute.moves_per_side.* are move counts):");
+    print!("{report}");
+    let over = report.over_cap();
+    if !over.is_empty() {
+        bail!("transactions at or above 2^24 gas: {over:?}");
+    }
+    report
+        .write_json(json)
+        .wrap_err_with(|| format!("writing {}", json.display()))?;
+    println!(
+        "wrote {} figures to {} in {:.1} s",
+        report.figures().count(),
+        json.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Measures and prints L1 gas per transfer at each batch size.
+async fn transfers(l1: L1Kind, sizes: &[usize]) -> eyre::Result<Vec<Measurement>> {
     if let Some(n) = sizes.iter().find(|&&n| n == 0 || n > MAX_RECORDS) {
         bail!("batch size {n} is outside 1..={MAX_RECORDS} (MAX_RECORDS)");
     }
@@ -100,7 +191,7 @@ async fn gas(l1: L1Kind, sizes: &[usize]) -> eyre::Result<()> {
             first.transfers, last.transfers
         );
     }
-    Ok(())
+    Ok(measured)
 }
 
 async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
@@ -126,6 +217,10 @@ async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
             "gas: commit of {records} records + {messages} messages: {gas}"
         )));
     }
+    transcript.push(Event::Line(format!(
+        "gas: the dispute game, open to resolve, both sides: {}",
+        g.dispute_whole
+    )));
     transcript.push(Event::Line(format!(
         "{} batches, {} steps skipped, {} withdrawals paid, {} checks failed, {:.1} s",
         outcomes.batches,

@@ -393,3 +393,15 @@ impl Challenger {
         }
     }
 }
+
+impl super::Player for Challenger {
+    fn provider(&self) -> alloy::providers::DynProvider {
+        self.account.provider.clone()
+    }
+
+    fn tick(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<GameMove>, DisputeError>> + Send {
+        Challenger::tick(self)
+    }
+}

@@ -23,7 +23,7 @@ pub enum DefenderStrategy {
     #[default]
     Honest,
     /// Reveals hashes that do not fold to the node (the contract refuses
-    /// them), then stalls.
+    /// them), once per node, then stalls.
     BadFold,
     /// Never moves.
     Stall,
@@ -35,6 +35,8 @@ pub struct Defender {
     deployment: Deployment,
     claims: Claims,
     strategy: DefenderStrategy,
+    /// (game, node) pairs where a bad reveal was already tried.
+    tried: std::sync::Mutex<std::collections::BTreeSet<(u64, u64)>>,
 }
 
 impl Defender {
@@ -50,6 +52,7 @@ impl Defender {
             deployment,
             claims,
             strategy,
+            tried: Default::default(),
         }
     }
 
@@ -80,6 +83,14 @@ impl Defender {
                 }
                 let mut children = self.children(game)?;
                 if self.strategy == DefenderStrategy::BadFold {
+                    let first = self
+                        .tried
+                        .lock()
+                        .map_err(|_| DisputeError::Poisoned)?
+                        .insert((game.id, game.position));
+                    if !first {
+                        return Ok(None);
+                    }
                     children[0] = B256::repeat_byte(0xbd);
                     let reason = match send(contract.reveal(id, children), "reveal").await {
                         Err(e) => e.to_string(),
@@ -161,5 +172,17 @@ impl Defender {
 impl From<ChainError> for DisputeError {
     fn from(e: ChainError) -> Self {
         Self::Chain(Box::new(e))
+    }
+}
+
+impl super::Player for Defender {
+    fn provider(&self) -> alloy::providers::DynProvider {
+        self.account.provider.clone()
+    }
+
+    fn tick(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<GameMove>, DisputeError>> + Send {
+        Defender::tick(self)
     }
 }

@@ -46,6 +46,8 @@ pub struct GasFigures {
     pub withdraw_eth: u64,
     /// A `finalizeWithdrawal` of an ERC20.
     pub withdraw_erc20: u64,
+    /// The demo's whole fraud game, both sides, open to resolve.
+    pub dispute_whole: u64,
     /// Skipped steps seen while committing (kept beside the gas they cost).
     skipped: Vec<(u64, usize, Outcome)>,
 }
@@ -402,7 +404,8 @@ pub async fn run(
     transcript.push(Event::Stage("Challenge window".into()));
     let seconds = devnet.pass_window().await?;
     transcript.push(Event::TimeTravel { seconds });
-    let rollup = Rollup::new(d.rollup, &devnet.deployer.provider);
+    let deployer = devnet.deployer.provider.clone();
+    let rollup = Rollup::new(d.rollup, &deployer);
     for batch in 1..=batches {
         let sent = send(rollup.finalizeBatch(batch), "finalizeBatch").await?;
         gas.finalize_batch = sent.gas_used;
@@ -501,6 +504,18 @@ pub async fn run(
         }
     }
 
+    // --- A wrong root loses its dispute game ----------------------------------
+    let fraud = super::fraud::run(&mut devnet, &alice, &carol, transcript).await?;
+    gas.dispute_whole = fraud.total_gas;
+    let seconds = devnet.pass_window().await?;
+    transcript.push(Event::TimeTravel { seconds });
+    let recommitted = devnet.sequencer.tip();
+    let sent = send(rollup.finalizeBatch(recommitted), "finalizeBatch").await?;
+    transcript.push(Event::Finalized {
+        batch: recommitted,
+        gas: sent.gas_used,
+    });
+
     let (unstaked, credit) = devnet.sequencer.withdraw_stake().await?;
     let withdrawn = credit
         .receipt
@@ -516,7 +531,7 @@ pub async fn run(
     });
     transcript.push(Event::Check {
         what: format!(
-            "with all {batches} batches final, the sequencer took back exactly its stake"
+            "with every batch final (through batch {recommitted}), the sequencer took back exactly its stake"
         ),
         ok: withdrawn == d.params.stake,
     });
@@ -527,18 +542,22 @@ pub async fn run(
     for token in [TokenId::ETH, TokenId(1)] {
         let l2 = l2_total(&view.state, token);
         let held = bridge_holdings(&alice.l1, &d, token).await?;
+        let unpaid = unpaid_withdrawals(&alice.l1, &d, &view.state, token).await?;
+        let queued = unconsumed_deposits(&alice.l1, &d, view.state.msgs_consumed(), token).await?;
         transcript.push(Event::Line(format!(
-            "{:>4}: bridge holds {} on L1; L2 accounts hold {}; unpaid withdrawals 0",
+            "{:>4}: bridge holds {} on L1; L2 accounts hold {}; unpaid withdrawals {}; unconsumed deposits {}",
             symbol(token.0),
             crate::transcript::units(u128::try_from(held).unwrap_or(u128::MAX)),
-            crate::transcript::units(u128::try_from(l2).unwrap_or(u128::MAX))
+            crate::transcript::units(u128::try_from(l2).unwrap_or(u128::MAX)),
+            crate::transcript::units(u128::try_from(unpaid).unwrap_or(u128::MAX)),
+            crate::transcript::units(u128::try_from(queued).unwrap_or(u128::MAX))
         )));
         transcript.push(Event::Check {
             what: format!(
-                "{}: bridge holdings = L2 balances (every withdrawal paid, every deposit consumed)",
+                "{}: bridge holdings = L2 balances + unpaid withdrawals + unconsumed deposits",
                 symbol(token.0)
             ),
-            ok: held == l2,
+            ok: held == l2 + unpaid + queued,
         });
     }
     for user in [&alice, &bob, &carol] {
@@ -632,4 +651,43 @@ fn high_s(mut signed: SignedTransfer) -> SignedTransfer {
     signed.signature[32..64].copy_from_slice(&(N - s).to_be_bytes::<32>());
     signed.signature[64] = 55 - signed.signature[64]; // 27 <-> 28
     signed
+}
+
+/// What the final state's withdrawal leaves of `token` still owe: the leaves
+/// the Bridge has not paid, asked of the Bridge one by one.
+async fn unpaid_withdrawals(
+    account: &crate::wallet::L1Account,
+    d: &bulwark_chain::Deployment,
+    state: &bulwark_engine::State,
+    token: TokenId,
+) -> Result<U256, ScenarioError> {
+    let bridge = bulwark_chain::bindings::Bridge::new(d.bridge, &account.provider);
+    let mut owed = U256::ZERO;
+    for leaf in state.withdrawals().filter(|w| w.token == token) {
+        let paid = bridge
+            .paid(leaf.index.0)
+            .call()
+            .await
+            .map_err(|e| bulwark_chain::ChainError::contract("paid", &e))?;
+        if !paid {
+            owed += U256::from(leaf.amount);
+        }
+    }
+    Ok(owed)
+}
+
+/// Deposits of `token` queued on L1 that the final state has not consumed.
+async fn unconsumed_deposits(
+    account: &crate::wallet::L1Account,
+    d: &bulwark_chain::Deployment,
+    consumed: u64,
+    token: TokenId,
+) -> Result<U256, ScenarioError> {
+    let blocks = bulwark_chain::history::Blocks::to_head(&account.provider, d.deploy_block).await?;
+    let queued = bulwark_chain::history::read_messages(&account.provider, d.bridge, blocks).await?;
+    Ok(queued
+        .iter()
+        .filter(|m| m.index >= consumed && m.kind == 1 && m.token == token.0)
+        .map(|m| U256::from(m.amount))
+        .sum())
 }
