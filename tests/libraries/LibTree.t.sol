@@ -80,6 +80,25 @@ contract LibTreeTest is Test {
         assertFalse(h.verify(LibTree.emptyRoot(), LibTree.zero(0), 0, proof));
     }
 
+    /// @dev Without the length check, the 31 upper siblings of a real proof fold an inner node (the hash of
+    ///      leaves 0 and 1) to the root: a "leaf" that is no leaf. The check is what rejects it.
+    function test_LibTree_verifyRejectsInnerNodeWith31Siblings() public view {
+        bytes32[] memory leaves = _leaves(4, 7);
+        (bytes32 root, bytes32[] memory proof) = MerkleBuilder.stateProof(leaves, 0);
+        bytes32 inner = LibHash.stateNode(leaves[0], proof[0]);
+        bytes32[] memory upper = new bytes32[](31);
+        for (uint256 k; k < 31; ++k) {
+            upper[k] = proof[k + 1];
+        }
+        bytes32 h31 = inner;
+        for (uint256 k; k < 31; ++k) {
+            h31 = LibHash.stateNode(h31, upper[k]);
+        }
+        assertEq(h31, root, "the 31 upper siblings do fold the inner node to the root");
+        assertFalse(h.verify(root, inner, 0, upper), "verify refuses a 31-sibling proof");
+        assertTrue(h.verify(root, leaves[0], 0, proof));
+    }
+
     function test_RevertWhen_FoldProofShort() public {
         vm.expectRevert(abi.encodeWithSelector(LibTree.ProofLength.selector, 31, 32));
         h.fold(bytes32(0), 0, new bytes32[](31));

@@ -521,3 +521,92 @@ async fn a_running_challenger_stops_a_bridge_drain_by_the_sequencer_key() {
         "the Bridge keeps every wei"
     );
 }
+
+/// The lie at every kind of step: first (a deposit), a forced withdrawal, a
+/// transfer, a malformed record (the middle), an identity padding step, and
+/// the last. Each time the game ends at exactly the lying step and the
+/// challenger wins; the sequencer re-stakes and lies again about the same
+/// batch, which the rewind left unconsumed.
+#[tokio::test]
+async fn the_lie_is_caught_at_whatever_step_it_sits() {
+    let mut devnet = devnet_with_batch().await;
+    let d = devnet.deployment.clone();
+    let alice = devnet.users[0].clone();
+    alice.deposit_eth(&d, ETH, 0).await.unwrap();
+    alice.deposit_eth(&d, ETH, NEW_ACCOUNT).await.unwrap();
+    let bridge = bulwark_chain::bindings::Bridge::new(d.bridge, &alice.l1.provider);
+    bulwark_chain::send(bridge.forceWithdrawal(0, 0, ETH / 2), "forceWithdrawal")
+        .await
+        .unwrap();
+    let transfer = |nonce: u32| bulwark_engine::Transfer {
+        from: bulwark_engine::AccountIndex(0),
+        to: bulwark_engine::AccountIndex(1),
+        token: TokenId::ETH,
+        amount: ETH / 10,
+        fee: 0,
+        nonce,
+    };
+    let records = vec![
+        alice.sign_transfer(&d, transfer(0)).await.unwrap().encode(),
+        [0xee; 128],
+        alice.sign_transfer(&d, transfer(1)).await.unwrap().encode(),
+    ];
+    // Steps: 0–1 deposits, 2 the forced withdrawal, 3 a transfer, 4 the malformed
+    // record, 5 a transfer, 6–7 identity padding (T = 8).
+    let thief = devnet.sequencer_account().address();
+    let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
+    let mut games = 0;
+    for (step, what) in [
+        (0, "deposit"),
+        (2, "forced withdrawal"),
+        (3, "transfer"),
+        (4, "malformed"),
+        (6, "identity"),
+        (7, "identity"),
+    ] {
+        let fault = Fault::PostRootFrom {
+            step,
+            thief,
+            amount: ETH,
+        };
+        devnet
+            .sequencer
+            .commit_claiming(records.clone(), Some(fault))
+            .await
+            .unwrap();
+        let moves = play_out(&watcher, &defender(&devnet, DefenderStrategy::Honest)).await;
+        let log = lines(&moves);
+        let stepped = moves.iter().find_map(|m| match &m.kind {
+            MoveKind::Stepped { step, input, .. } => Some((*step, input.clone())),
+            _ => None,
+        });
+        let (at, input) = stepped.unwrap_or_else(|| panic!("no step for a lie at {step}:\n{log}"));
+        assert_eq!(at, step as u64, "the game ends at the lying step\n{log}");
+        let words = match what {
+            "deposit" => "deposit",
+            "forced withdrawal" => "forced withdrawal",
+            "transfer" => "transfer",
+            "malformed" => "malformed",
+            _ => "identity",
+        };
+        assert!(input.contains(words), "step {step} is a {what}: {input}");
+        assert_eq!(
+            status_of(&moves, games),
+            Some(GameStatus::ChallengerWon),
+            "{log}"
+        );
+        games += 1;
+        // The sequencer rebuilds from L1, stakes again, and lies once more.
+        devnet.sequencer = Sequencer::resume(
+            devnet.sequencer_account().clone(),
+            d.clone(),
+            Header::default(),
+        )
+        .await
+        .unwrap();
+        devnet.sequencer.stake().await.unwrap();
+    }
+    let rollup = Rollup::new(d.rollup, &alice.l1.provider);
+    assert_eq!(rollup.tip().call().await.unwrap(), 1);
+    assert_eq!(rollup.epoch().call().await.unwrap(), 6);
+}
