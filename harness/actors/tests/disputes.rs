@@ -555,15 +555,17 @@ async fn the_lie_is_caught_at_whatever_step_it_sits() {
     // record, 5 a transfer, 6–7 identity padding (T = 8).
     let thief = devnet.sequencer_account().address();
     let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
-    let mut games = 0;
-    for (step, what) in [
+    for (game, (step, what)) in [
         (0, "deposit"),
         (2, "forced withdrawal"),
         (3, "transfer"),
         (4, "malformed"),
         (6, "identity"),
         (7, "identity"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let fault = Fault::PostRootFrom {
             step,
             thief,
@@ -582,20 +584,12 @@ async fn the_lie_is_caught_at_whatever_step_it_sits() {
         });
         let (at, input) = stepped.unwrap_or_else(|| panic!("no step for a lie at {step}:\n{log}"));
         assert_eq!(at, step as u64, "the game ends at the lying step\n{log}");
-        let words = match what {
-            "deposit" => "deposit",
-            "forced withdrawal" => "forced withdrawal",
-            "transfer" => "transfer",
-            "malformed" => "malformed",
-            _ => "identity",
-        };
-        assert!(input.contains(words), "step {step} is a {what}: {input}");
+        assert!(input.contains(what), "step {step} is a {what}: {input}");
         assert_eq!(
-            status_of(&moves, games),
+            status_of(&moves, game as u64),
             Some(GameStatus::ChallengerWon),
             "{log}"
         );
-        games += 1;
         // The sequencer rebuilds from L1, stakes again, and lies once more.
         devnet.sequencer = Sequencer::resume(
             devnet.sequencer_account().clone(),
