@@ -92,8 +92,12 @@ async fn fraud_loses(l1: L1Kind) {
         .await
         .expect("wrong commit");
     assert_ne!(wrong.state_root, wrong.honest_root);
+    // A descendant on top of the lie: it falls with it.
+    alice.deposit_eth(&d, ETH, 0).await.expect("deposit");
+    let descendant = devnet.sequencer.commit(vec![]).await.expect("descendant");
+    assert_eq!(descendant.batch, 3);
     let held = bridge_holdings(&alice.l1, &d, TokenId::ETH).await.unwrap();
-    assert_eq!(held, U256::from(5 * ETH));
+    assert_eq!(held, U256::from(6 * ETH));
 
     let challenger = Challenger::new(
         "watcher",
@@ -110,6 +114,10 @@ async fn fraud_loses(l1: L1Kind) {
     let audit = challenger.audit().await.expect("audit");
     assert!(audit[&1].honest, "batch 1 re-executes to its claims");
     assert!(!audit[&2].honest, "batch 2 does not");
+    assert!(
+        !audit.contains_key(&3),
+        "batch 3 stands on batch 2 and is not judged"
+    );
 
     let moves = play_out(&challenger, &defender).await;
     let log = lines(&moves);
@@ -141,8 +149,10 @@ async fn fraud_loses(l1: L1Kind) {
         .count();
     assert!(picks <= 2, "T = 4: one reveal, one pick, the step\n{log}");
 
-    // The batch is gone, the stake paid out as §14.5 says, the Bridge untouched.
+    // The batch and its descendant are gone, the stake paid out as §14.5
+    // says, the Bridge untouched.
     assert_eq!(rollup.tip().call().await.unwrap(), 1);
+    assert!(rollup.batch(3).call().await.is_err(), "batch 3 was dropped");
     assert_eq!(rollup.epoch().call().await.unwrap(), 1);
     let stake = d.params.stake;
     assert_eq!(rollup.stakeOf(thief).call().await.unwrap(), U256::ZERO);
@@ -153,7 +163,7 @@ async fn fraud_loses(l1: L1Kind) {
     assert_eq!(rollup.burned().call().await.unwrap(), stake / U256::from(2));
     assert_eq!(
         bridge_holdings(&alice.l1, &d, TokenId::ETH).await.unwrap(),
-        U256::from(5 * ETH),
+        U256::from(6 * ETH),
         "the Bridge keeps every wei"
     );
 
@@ -174,7 +184,7 @@ async fn fraud_loses(l1: L1Kind) {
             bulwark_engine::Withdraw {
                 from: alice_user,
                 recipient: alice.address(),
-                amount: 4 * ETH,
+                amount: 5 * ETH,
                 fee: 0,
                 nonce: 0,
             },
@@ -204,7 +214,17 @@ async fn fraud_loses(l1: L1Kind) {
         .await
         .expect("alice's withdrawal pays");
     let after = provider.get_balance(alice.address()).await.unwrap();
-    assert_eq!(after - before, U256::from(4 * ETH));
+    assert_eq!(
+        after - before,
+        U256::from(5 * ETH),
+        "alice's account 0 pays out exactly its L2 balance"
+    );
+    assert_eq!(
+        view.state
+            .account(bulwark_engine::AccountIndex(0))
+            .map(|a| a.balance),
+        Some(0)
+    );
 }
 
 /// A devnet with an honest batch 1 (alice's deposit), alice's account 0 funded.
