@@ -53,14 +53,10 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     uint256 public burned;
 
-    /// @dev Each committer's newest batch, as (index, epoch): its stake stays locked while that batch is
-    ///      live and not final (batches are linear, so its older ones are final or dropped with it).
-    mapping(address committer => LastCommit) private _lastCommit;
-
-    struct LastCommit {
-        uint64 index;
-        uint32 epoch;
-    }
+    /// @dev The index of each committer's newest batch: its stake stays locked until the chain is final at
+    ///      that index. Once that batch is final so are all its older ones; if it was dropped, its older ones
+    ///      below the rewind may still be pending, and are final too once a batch at that index is.
+    mapping(address committer => uint64) private _lastCommit;
 
     modifier onlyDispute() {
         if (msg.sender != DISPUTE) revert NotDispute(msg.sender);
@@ -147,7 +143,7 @@ contract Rollup is IRollup {
         }
         _batches[index] = b;
         _tip = index;
-        _lastCommit[msg.sender] = LastCommit(index, b.epoch);
+        _lastCommit[msg.sender] = index;
         emit BatchCommitted(
             index, msg.sender, b.dataRoot, b.stateRoot, traceRoot, b.recordCount, b.msgsBefore, b.msgsAfter
         );
@@ -197,10 +193,8 @@ contract Rollup is IRollup {
     function unstake() external {
         uint256 amount = stakeOf[msg.sender];
         if (amount == 0) revert NoStake(msg.sender);
-        LastCommit memory last = _lastCommit[msg.sender];
-        if (last.index > _lastFinalized && _isLive(last.index, last.epoch)) {
-            revert StakeLocked(msg.sender, last.index);
-        }
+        uint64 last = _lastCommit[msg.sender];
+        if (last > _lastFinalized) revert StakeLocked(msg.sender, last);
         stakeOf[msg.sender] = 0;
         creditOf[msg.sender] += amount;
         emit Unstaked(msg.sender, amount);

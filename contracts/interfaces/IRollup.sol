@@ -102,7 +102,7 @@ interface IRollup {
     error WrongChallengeBond(uint256 sent, uint256 required);
     /// @notice The batch a game was opened against was dropped by a rewind.
     error BatchDropped(uint64 index, uint32 epoch);
-    /// @notice The staker still has a batch that is neither final nor dropped.
+    /// @notice The chain is not final yet at the staker's newest batch.
     error StakeLocked(address staker, uint64 pendingBatch);
     /// @notice The caller has no stake.
     error NoStake(address staker);
@@ -143,7 +143,8 @@ interface IRollup {
     /// @notice Adds `msg.value` to the caller's stake. A committer needs `STAKE` staked.
     function stake() external payable;
 
-    /// @notice Moves the caller's whole stake to its credit; only while none of its batches is pending.
+    /// @notice Moves the caller's whole stake to its credit, once the chain is final at the index of its newest
+    ///         batch (so none of its batches can still lose a game, even after a rewind dropped the newest).
     function unstake() external;
 
     /// @notice Sends the caller's whole credit (won bonds and rewards, unstaked stake) to `to`.

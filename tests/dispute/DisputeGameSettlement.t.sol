@@ -507,8 +507,9 @@ contract DisputeGameSettlementTest is DisputeHarness {
     }
 
     /// @dev One stake backs every pending batch of its committer: once a later wrong batch is rejected (here
-    ///      by the sequencer's own game), rejecting an earlier wrong batch pays its challenger no reward.
-    function test_DisputeGame_secondRejectionFindsNoStake() public {
+    ///      by the sequencer's own game), the earlier wrong batch's challenger is paid only from a stake posted
+    ///      since, which cannot be unstaked while that batch is pending (§10, §14.5).
+    function test_DisputeGame_secondRejectionPaysFromLockedRestake() public {
         bytes memory records = _padding(2);
         bytes32[] memory claimed1 = TraceTree.build(_faultFrom(r0, rBad, 2, 0));
         uint64 one = _commitTrace(records, _badPost(0), claimed1);
@@ -527,11 +528,21 @@ contract DisputeGameSettlementTest is DisputeHarness {
         assertEq(rollup.tip(), one, "batch 1 is still pending, no stake behind it");
         assertEq(rollup.stakeOf(sequencer), 0);
 
+        // A stake posted now cannot be pulled out from under batch 1, though batch 2 (the newest) was dropped:
+        // the lock holds until the chain is final at index 2.
+        vm.prank(sequencer);
+        rollup.stake{value: STAKE}();
+        vm.prank(sequencer);
+        vm.expectRevert(abi.encodeWithSelector(IRollup.StakeLocked.selector, sequencer, two));
+        rollup.unstake();
+
         before = _watch(honestId);
         _play(honestId, TraceTree.build(TraceTree.filled(r0, 2)), claimed1, records);
         _settle(honestId, GameStatus.ChallengerWon, before);
         assertEq(rollup.tip(), 0);
-        assertEq(rollup.creditOf(alice), CHALLENGE_BOND, "no reward: the stake was already slashed");
+        assertEq(
+            rollup.creditOf(alice), CHALLENGE_BOND + STAKE / 2, "the re-posted stake, locked, pays batch 1's challenger"
+        );
         assertEq(rollup.creditOf(sequencer), CHALLENGE_BOND + STAKE / 2);
         _assertRollupSolvent(_actors(), 0);
     }
