@@ -16,8 +16,9 @@ import {LibPosition} from "./lib/LibPosition.sol";
 /// @notice Bulwark's dispute games (PROTOCOL §14), all in one contract: a game is a walk down the trace tree
 ///         a batch committed, one challenger against the batch's committer, each on a chess clock.
 /// @dev Holds no ETH: the Rollup locks each game's bond and pays every outcome through its credit ledger,
-///      so resolving a game never calls an untrusted address. Moves need no liveness check of the batch:
-///      a game whose batch was dropped settles as a refund whatever its verdict (`IRollup.settleChallenge`).
+///      so resolving a game never calls an untrusted address. Reveals, picks and timeouts need no liveness
+///      check of the batch: a game whose batch was dropped settles as a refund whatever its verdict
+///      (`IRollup.settleChallenge`). Only the step reads the batch (`liveBatch`), since its anchor does.
 ///      A step or a timeout only decides; `resolve` settles, so the one-step's transaction carries the
 ///      witness and nothing else (its worst case stays under 200,000 gas).
 contract DisputeGame is IDisputeGame {
