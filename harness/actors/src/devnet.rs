@@ -11,7 +11,15 @@ use bulwark_chain::{
 };
 use bulwark_engine::Header;
 
-use crate::{sequencer::Sequencer, user::User, wallet::L1Account};
+use crate::{
+    dispute::{
+        challenger::{Challenger, ChallengerStrategy},
+        defender::{Defender, DefenderStrategy},
+    },
+    sequencer::Sequencer,
+    user::User,
+    wallet::L1Account,
+};
 
 /// Dev key of the deployer; the sequencer and users take the next ones.
 const DEPLOYER_KEY: usize = 0;
@@ -117,6 +125,26 @@ impl Devnet {
     /// The sequencer's L1 account (it also holds an L2 account for fees).
     pub fn sequencer_account(&self) -> &L1Account {
         self.sequencer.account()
+    }
+
+    /// A challenger played by `user` (its name and L1 account).
+    pub fn challenger(&self, user: &User, strategy: ChallengerStrategy) -> Challenger {
+        Challenger::new(
+            user.name.clone(),
+            user.l1.clone(),
+            self.deployment.clone(),
+            strategy,
+        )
+    }
+
+    /// The sequencer's defender, revealing from the sequencer's claims.
+    pub fn defender(&self, strategy: DefenderStrategy) -> Defender {
+        Defender::new(
+            self.sequencer_account().clone(),
+            self.deployment.clone(),
+            self.sequencer.claims(),
+            strategy,
+        )
     }
 
     /// Moves L1 time past the challenge window.

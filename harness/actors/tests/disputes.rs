@@ -244,22 +244,11 @@ async fn devnet_with_batch() -> Devnet {
 }
 
 fn defender(devnet: &Devnet, strategy: DefenderStrategy) -> Defender {
-    Defender::new(
-        devnet.sequencer_account().clone(),
-        devnet.deployment.clone(),
-        devnet.sequencer.claims(),
-        strategy,
-    )
+    devnet.defender(strategy)
 }
 
 fn challenger(devnet: &Devnet, user: usize, strategy: ChallengerStrategy) -> Challenger {
-    let u = &devnet.users[user];
-    Challenger::new(
-        u.name.clone(),
-        u.l1.clone(),
-        devnet.deployment.clone(),
-        strategy,
-    )
+    devnet.challenger(&devnet.users[user], strategy)
 }
 
 fn status_of(moves: &[GameMove], game: u64) -> Option<GameStatus> {

@@ -27,8 +27,8 @@ use crate::{
     devnet::{Devnet, DevnetConfig},
     dispute::{
         REVEAL_LEVELS,
-        challenger::{Challenger, ChallengerStrategy},
-        defender::{Defender, DefenderStrategy},
+        challenger::ChallengerStrategy,
+        defender::DefenderStrategy,
         fault::Fault,
         moves::{GameMove, MoveKind},
     },
@@ -325,18 +325,8 @@ async fn play(config: &DevnetConfig, trace: usize) -> Result<DisputeRun, Scenari
         .into());
     }
 
-    let challenger = Challenger::new(
-        watcher.name.clone(),
-        watcher.l1.clone(),
-        d.clone(),
-        ChallengerStrategy::Honest,
-    );
-    let defender = Defender::new(
-        devnet.sequencer_account().clone(),
-        d,
-        devnet.sequencer.claims(),
-        DefenderStrategy::Honest,
-    );
+    let challenger = devnet.challenger(watcher, ChallengerStrategy::Honest);
+    let defender = devnet.defender(DefenderStrategy::Honest);
     let mut moves = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let mut round = challenger.tick().await?;

@@ -12,8 +12,8 @@ use bulwark_engine::{Header, NEW_ACCOUNT, TokenId};
 use super::ScenarioError;
 use crate::devnet::Devnet;
 use crate::dispute::{
-    challenger::{Challenger, ChallengerStrategy},
-    defender::{Defender, DefenderStrategy},
+    challenger::ChallengerStrategy,
+    defender::DefenderStrategy,
     fault::Fault,
     moves::{GameMove, MoveKind},
 };
@@ -72,18 +72,8 @@ pub async fn run(
         report.sent.gas_used
     )));
 
-    let challenger = Challenger::new(
-        watcher.name.clone(),
-        watcher.l1.clone(),
-        d.clone(),
-        ChallengerStrategy::Honest,
-    );
-    let defender = Defender::new(
-        devnet.sequencer_account().clone(),
-        d.clone(),
-        devnet.sequencer.claims(),
-        DefenderStrategy::Honest,
-    );
+    let challenger = devnet.challenger(watcher, ChallengerStrategy::Honest);
+    let defender = devnet.defender(DefenderStrategy::Honest);
     let audit = challenger.audit().await?;
     let wrong = audit.values().find(|a| !a.honest);
     transcript.push(Event::Line(format!(
