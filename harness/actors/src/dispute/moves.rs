@@ -94,8 +94,9 @@ impl fmt::Display for GameMove {
                 clock_left,
             } => write!(
                 f,
-                "game {game}: {actor} reveals {} hashes below node {position}: {} ({gas} gas, {clock_left} s left)",
+                "game {game}: {actor} reveals {} hashes below {}: {} ({gas} gas, {clock_left} s left)",
                 children.len(),
+                node_name(*position),
                 short_list(children)
             ),
             MoveKind::RevealRefused { reason } => {
@@ -109,7 +110,8 @@ impl fmt::Display for GameMove {
                 clock_left,
             } => write!(
                 f,
-                "game {game}: {actor} picks child {child} -> node {position} ({}), agreed pre-root {} ({gas} gas, {clock_left} s left)",
+                "game {game}: {actor} picks child {child} -> {} ({}), agreed pre-root {} ({gas} gas, {clock_left} s left)",
+                node_name(*position),
                 short(node),
                 short(pre_root)
             ),
@@ -145,6 +147,18 @@ impl fmt::Display for GameMove {
             ),
         }
     }
+}
+
+/// A trace-tree node in words: the root, or its depth and index (§14.1).
+fn node_name(position: u64) -> String {
+    if position <= 1 {
+        return "the root".into();
+    }
+    let depth = 63 - position.leading_zeros();
+    format!(
+        "node {position} (depth {depth}, index {})",
+        position ^ (1u64 << depth)
+    )
 }
 
 /// The first bytes of a hash, enough to tell hashes apart in a transcript.
