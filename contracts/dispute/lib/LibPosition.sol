@@ -11,11 +11,6 @@ library LibPosition {
     /// @notice The root of a trace tree.
     Position internal constant ROOT = Position.wrap(1);
 
-    /// @notice The position at `depth` and `index` (`index < 2^depth`).
-    function wrap(uint8 atDepth, uint64 index) internal pure returns (Position) {
-        return Position.wrap((uint64(1) << atDepth) | index);
-    }
-
     /// @notice Depth below the root: the index of the highest set bit.
     function depth(Position p) internal pure returns (uint8 d) {
         uint64 g = Position.unwrap(p);
@@ -33,10 +28,5 @@ library LibPosition {
     /// @notice The descendant `levels` below `p`, `child`-th from the left (`child < 2^levels`).
     function descendant(Position p, uint8 levels, uint64 child) internal pure returns (Position) {
         return Position.wrap((Position.unwrap(p) << levels) | child);
-    }
-
-    /// @notice The raw generalized index.
-    function raw(Position p) internal pure returns (uint64) {
-        return Position.unwrap(p);
     }
 }

@@ -243,6 +243,20 @@ async fn devnet_with_batch() -> Devnet {
     devnet
 }
 
+/// Queues `deposits` more deposits to alice's account 0 and commits them as
+/// batch 2 with the lie `fault`.
+async fn lie_after_deposits(devnet: &mut Devnet, deposits: usize, fault: Fault) {
+    let d = devnet.deployment.clone();
+    for _ in 0..deposits {
+        devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
+    }
+    devnet
+        .sequencer
+        .commit_claiming(vec![], Some(fault))
+        .await
+        .unwrap();
+}
+
 fn defender(devnet: &Devnet, strategy: DefenderStrategy) -> Defender {
     devnet.defender(strategy)
 }
@@ -306,19 +320,12 @@ async fn a_frivolous_challenger_loses_its_bond() {
 #[tokio::test]
 async fn a_stalling_defender_loses_on_time() {
     let mut devnet = devnet_with_batch().await;
-    let d = devnet.deployment.clone();
-    for _ in 0..3 {
-        devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
-    }
     let fault = Fault::GarbageTrace {
         thief: devnet.sequencer_account().address(),
         amount: 3 * ETH,
     };
-    devnet
-        .sequencer
-        .commit_claiming(vec![], Some(fault))
-        .await
-        .unwrap();
+    lie_after_deposits(&mut devnet, 3, fault).await;
+    let d = devnet.deployment.clone();
     let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
     let stalling = defender(&devnet, DefenderStrategy::Stall);
     let mut moves = play_out(&watcher, &stalling).await;
@@ -351,15 +358,8 @@ async fn a_stalling_defender_loses_on_time() {
 #[tokio::test]
 async fn a_defender_revealing_hashes_that_do_not_fold_is_refused_then_loses() {
     let mut devnet = devnet_with_batch().await;
+    lie_after_deposits(&mut devnet, 2, Fault::TraceOnly { step: 0 }).await;
     let d = devnet.deployment.clone();
-    devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
-    devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
-    let fault = Fault::TraceOnly { step: 0 };
-    devnet
-        .sequencer
-        .commit_claiming(vec![], Some(fault))
-        .await
-        .unwrap();
     let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
     let cheat = defender(&devnet, DefenderStrategy::BadFold);
     let mut moves = Vec::new();
@@ -394,20 +394,13 @@ async fn a_defender_revealing_hashes_that_do_not_fold_is_refused_then_loses() {
 #[tokio::test]
 async fn parallel_games_on_one_batch_resolve_consistently() {
     let mut devnet = devnet_with_batch().await;
-    let d = devnet.deployment.clone();
-    for _ in 0..5 {
-        devnet.users[0].deposit_eth(&d, ETH, 0).await.unwrap();
-    }
     let fault = Fault::PostRootFrom {
         step: 5,
         thief: devnet.sequencer_account().address(),
         amount: 7 * ETH,
     };
-    devnet
-        .sequencer
-        .commit_claiming(vec![], Some(fault))
-        .await
-        .unwrap();
+    lie_after_deposits(&mut devnet, 5, fault).await;
+    let d = devnet.deployment.clone();
     let colluder = challenger(&devnet, 2, ChallengerStrategy::FirstChild);
     let watcher = challenger(&devnet, 1, ChallengerStrategy::Honest);
     let honest_defender = defender(&devnet, DefenderStrategy::Honest);
