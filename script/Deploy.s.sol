@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Script, console2} from "forge-std/Script.sol";
 
 import {Rollup} from "../contracts/L1/Rollup.sol";
+import {IRollup} from "../contracts/interfaces/IRollup.sol";
 import {Bridge} from "../contracts/L1/Bridge.sol";
 import {OneStepVerifier} from "../contracts/dispute/OneStepVerifier.sol";
 import {DisputeGame} from "../contracts/dispute/DisputeGame.sol";
@@ -19,6 +20,10 @@ import {DemoToken} from "../contracts/mocks/DemoToken.sol";
 ///      - `BULWARK_STAKE`          (wei,     default: `DEFAULT_STAKE`)
 ///      - `BULWARK_CHALLENGE_BOND` (wei,     default: `DEFAULT_CHALLENGE_BOND`)
 ///      - `BULWARK_CLOCK`          (seconds, default: `DEFAULT_CLOCK`)
+///      - `BULWARK_GUARDIAN`       (address, default: the deployer; on a real network, a Safe multisig)
+///      - `BULWARK_DEADLINE`       (seconds, default: `DEFAULT_DEADLINE`)
+///      - `BULWARK_PAUSE`          (seconds, default: `DEFAULT_PAUSE`)
+///      - `BULWARK_COOLDOWN`       (seconds, default: `DEFAULT_COOLDOWN`)
 ///      - `BULWARK_DEMO_TOKEN`     (bool,    default: false) also deploys a mintable `DemoToken`
 ///      - `PRIVATE_KEY`            (uint, optional) broadcasts with this key instead of forge's wallet
 ///      Run: `npx forge script script/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
@@ -31,6 +36,12 @@ contract Deploy is Script {
     uint256 public constant DEFAULT_STAKE = 0.2 ether;
     /// @notice Default challenge bond (§14.6).
     uint256 public constant DEFAULT_CHALLENGE_BOND = 0.05 ether;
+    /// @notice Default forced-inclusion deadline: a day, as Arbitrum's delayed inbox (§16).
+    uint64 public constant DEFAULT_DEADLINE = 1 days;
+    /// @notice Default longest guardian pause: 8 hours, a third of the deadline (§17).
+    uint64 public constant DEFAULT_PAUSE = 8 hours;
+    /// @notice Default cooldown after a pause: a day, above `deadline - pause` = 16 hours (§17).
+    uint64 public constant DEFAULT_COOLDOWN = 1 days;
 
     /// @notice The protocol parameters fixed at deployment.
     struct Params {
@@ -39,6 +50,10 @@ contract Deploy is Script {
         uint256 stake;
         uint256 challengeBond;
         uint64 clock;
+        address guardian;
+        uint64 deadline;
+        uint64 pause;
+        uint64 cooldown;
     }
 
     /// @notice The deployed contracts.
@@ -64,7 +79,11 @@ contract Deploy is Script {
             window: uint64(vm.envOr("BULWARK_WINDOW", uint256(DEFAULT_WINDOW))),
             stake: vm.envOr("BULWARK_STAKE", DEFAULT_STAKE),
             challengeBond: vm.envOr("BULWARK_CHALLENGE_BOND", DEFAULT_CHALLENGE_BOND),
-            clock: uint64(vm.envOr("BULWARK_CLOCK", uint256(DEFAULT_CLOCK)))
+            clock: uint64(vm.envOr("BULWARK_CLOCK", uint256(DEFAULT_CLOCK))),
+            guardian: vm.envOr("BULWARK_GUARDIAN", deployer),
+            deadline: uint64(vm.envOr("BULWARK_DEADLINE", uint256(DEFAULT_DEADLINE))),
+            pause: uint64(vm.envOr("BULWARK_PAUSE", uint256(DEFAULT_PAUSE))),
+            cooldown: uint64(vm.envOr("BULWARK_COOLDOWN", uint256(DEFAULT_COOLDOWN)))
         });
         bool demo = vm.envOr("BULWARK_DEMO_TOKEN", false);
 
@@ -81,6 +100,10 @@ contract Deploy is Script {
         console2.log("stake (wei)     ", p.stake);
         console2.log("bond (wei)      ", p.challengeBond);
         console2.log("clock (s)       ", p.clock);
+        console2.log("guardian        ", p.guardian);
+        console2.log("deadline (s)    ", p.deadline);
+        console2.log("pause (s)       ", p.pause);
+        console2.log("cooldown (s)    ", p.cooldown);
         if (demo) console2.log("DemoToken       ", address(d.demoToken));
     }
 
@@ -89,7 +112,20 @@ contract Deploy is Script {
         uint64 nonce = vm.getNonce(deployer);
         address bridge = vm.computeCreateAddress(deployer, nonce + 1);
         address dispute = vm.computeCreateAddress(deployer, nonce + 3);
-        d.rollup = new Rollup(bridge, dispute, p.sequencer, p.window, p.stake, p.challengeBond);
+        d.rollup = new Rollup(
+            IRollup.Config({
+                bridge: bridge,
+                dispute: dispute,
+                sequencer: p.sequencer,
+                guardian: p.guardian,
+                window: p.window,
+                stake: p.stake,
+                challengeBond: p.challengeBond,
+                deadline: p.deadline,
+                pause: p.pause,
+                cooldown: p.cooldown
+            })
+        );
         d.bridge = new Bridge(address(d.rollup));
         d.verifier = new OneStepVerifier(address(d.rollup));
         d.dispute = new DisputeGame(address(d.rollup), address(d.verifier), p.clock);

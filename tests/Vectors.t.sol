@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 
 import {Rollup} from "../contracts/L1/Rollup.sol";
+import {IRollup} from "../contracts/interfaces/IRollup.sol";
 import {LibHash} from "../contracts/libraries/LibHash.sol";
 import {LibTree} from "../contracts/libraries/LibTree.sol";
 import {LibEIP712} from "../contracts/libraries/LibEIP712.sol";
@@ -186,7 +187,7 @@ contract VectorsTest is Test {
     function test_Vectors_genesisRoot() public {
         bytes32 want = _b32(".genesisRoot");
         assertEq(LibHash.stateRoot(LibTree.emptyRoot(), LibTree.emptyRoot(), 0, 0, 0), want, "genesisRoot");
-        Rollup r = new Rollup(address(1), address(2), address(3), 1, 1, 1);
+        Rollup r = new Rollup(_minimalConfig(address(1), address(3)));
         assertEq(r.stateRoot(0), want, "Rollup batch 0");
     }
 
@@ -235,9 +236,7 @@ contract VectorsTest is Test {
         uint256 chainId = _uint(".eip712.chainId");
         address at = _addr(".eip712.verifyingContract");
         vm.chainId(chainId);
-        deployCodeTo(
-            "Rollup.sol:Rollup", abi.encode(address(1), address(2), address(3), uint64(1), uint256(1), uint256(1)), at
-        );
+        deployCodeTo("Rollup.sol:Rollup", abi.encode(_minimalConfig(address(1), address(3))), at);
         assertEq(Rollup(at).domainSeparator(), want, "Rollup.domainSeparator()");
     }
 
@@ -367,7 +366,7 @@ contract VectorsTest is Test {
         address seq = makeAddr("sequencer");
         // The Bridge is deployed after the Rollup: put the fake's code at the address only afterwards.
         address fake = makeAddr("fake bridge");
-        Rollup r = new Rollup(fake, address(2), seq, 1, 1, 1);
+        Rollup r = new Rollup(_minimalConfig(fake, seq));
         vm.etch(fake, address(new FakeBridge()).code);
         vm.deal(seq, 1);
         vm.prank(seq);
@@ -378,6 +377,11 @@ contract VectorsTest is Test {
             r.commitBatch(0, header, records, post, bytes32(0));
             assertEq(r.batch(1).dataRoot, dataRoot, "Rollup dataRoot");
         }
+    }
+
+    /// @dev A Rollup with `bridge` and `sequencer` and the smallest parameters it accepts (stake 1 wei).
+    function _minimalConfig(address bridge, address sequencer) private pure returns (IRollup.Config memory) {
+        return IRollup.Config(bridge, address(2), sequencer, address(4), 1, 1, 1, 2, 1, 1);
     }
 
     /// @dev Record proofs against `batch.dataRoot`: 9 siblings folded with `dnode`, then the header hash (§6.2).

@@ -11,13 +11,23 @@ import {IBridge} from "../interfaces/IBridge.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {LibHash} from "../libraries/LibHash.sol";
 import {LibTree} from "../libraries/LibTree.sol";
-import {TREE_DEPTH, MSG_DEPOSIT, MSG_FORCED_WITHDRAWAL, StatePreimage, WithdrawalLeaf} from "../libraries/Types.sol";
+import {
+    TREE_DEPTH,
+    MSG_DEPOSIT,
+    MSG_FORCED_WITHDRAWAL,
+    AccountLeaf,
+    L1Message,
+    StatePreimage,
+    WithdrawalLeaf
+} from "../libraries/Types.sol";
 
 /// @title Bridge
-/// @notice Holds Bulwark's L1 value: queues deposits and forced withdrawals as L1 messages (PROTOCOL §4) and
-///         pays withdrawal leaves proven against final batches of the Rollup (§11).
+/// @notice Holds Bulwark's L1 value: queues deposits and forced withdrawals as L1 messages (PROTOCOL §4),
+///         pays withdrawal leaves proven against final batches of the Rollup (§11) and, once the Rollup froze,
+///         pays each account of the pinned batch and refunds each message it did not consume (§16).
 /// @dev Deployed after the Rollup, which names this contract's (predicted) address as its immutable BRIDGE;
-///      the constructor checks that wiring. ETH enters only through `depositETH`.
+///      the constructor checks that wiring. ETH enters only through `depositETH`. Every payout is one
+///      recipient's own call: a recipient that cannot receive blocks only its own payout.
 contract Bridge is IBridge, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using BitMaps for BitMaps.BitMap;
@@ -25,19 +35,37 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
     /// @inheritdoc IBridge
     address public immutable ROLLUP;
 
-    /// @dev Queued-at time of each message, packed four per slot; its length is the message count.
-    uint64[] private _queuedAt;
-    /// @dev Hash of each message (§4).
-    mapping(uint64 index => bytes32) private _messageHash;
-
+    /// @dev Messages queued. With the three fields below in one slot: every deposit reads them all.
+    uint64 private _messageCount;
     /// @dev Registered tokens, ETH (id 0, address zero) included.
     uint32 private _tokenCount = 1;
+    /// @inheritdoc IBridge
+    uint64 public depositsPausedUntil;
+    /// @dev Set once, by the Rollup's freeze: the queue is closed and the escape hatch open.
+    bool private _frozen;
+
+    /// @dev Hash of each message (§4); its preimage holds the queued-at time (§16 reads it from there).
+    mapping(uint64 index => bytes32) private _messageHash;
     mapping(uint32 id => address) private _tokenAddress;
     /// @dev Id of each registered ERC20 (never 0: id 0 is ETH).
     mapping(address token => uint32) private _tokenId;
 
     /// @dev Withdrawal leaf indices already paid.
     BitMaps.BitMap private _paid;
+
+    /// @dev The pinned batch's state root, index and messages consumed, once frozen.
+    bytes32 private _escapeRoot;
+    uint64 private _escapeBatch;
+    uint64 private _escapeMsgs;
+    /// @dev Account indices of the pinned state already exited.
+    BitMaps.BitMap private _exited;
+    /// @dev Queue indices already refunded.
+    BitMaps.BitMap private _refunded;
+
+    modifier onlyRollup() {
+        if (msg.sender != ROLLUP) revert NotRollup(msg.sender);
+        _;
+    }
 
     /// @param rollup The Rollup, already deployed with this contract's address as its BRIDGE.
     constructor(address rollup) {
@@ -53,6 +81,7 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
 
     /// @inheritdoc IBridge
     function depositETH(uint64 target) external payable returns (uint64 index) {
+        _checkDepositsOpen();
         if (msg.value == 0) revert ZeroAmount();
         if (msg.value > type(uint128).max) revert AmountTooLarge(msg.value);
         return _queue(MSG_DEPOSIT, target, 0, uint128(msg.value));
@@ -60,6 +89,7 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
 
     /// @inheritdoc IBridge
     function depositERC20(address token, uint256 amount, uint64 target) external nonReentrant returns (uint64 index) {
+        _checkDepositsOpen();
         if (token == address(0)) revert ZeroToken();
         if (amount == 0) revert ZeroAmount();
         uint32 id = _tokenId[token];
@@ -79,6 +109,8 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
 
     /// @inheritdoc IBridge
     function forceWithdrawal(uint64 account, uint32 token, uint128 amount) external returns (uint64 index) {
+        // Never paused: a forced withdrawal is how a censored user gets out (§17).
+        if (_frozen) revert QueueClosed();
         if (amount == 0) revert ZeroAmount();
         if (token >= _tokenCount) revert UnknownToken(token);
         return _queue(MSG_FORCED_WITHDRAWAL, account, token, amount);
@@ -116,13 +148,78 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
         emit WithdrawalFinalized(leaf.index, leaf.recipient, leaf.token, leaf.amount, batchIndex);
 
         // Interaction.
-        if (leaf.token == 0) {
-            if (!LowLevelCall.callNoReturn(leaf.recipient, leaf.amount, "")) {
-                revert PayoutFailed(leaf.recipient, leaf.amount);
-            }
-        } else {
-            IERC20(_tokenAddress[leaf.token]).safeTransfer(leaf.recipient, leaf.amount);
+        _pay(leaf.recipient, leaf.token, leaf.amount);
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Escape hatch (§16)
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IBridge
+    function exit(StatePreimage calldata post, AccountLeaf calldata leaf, uint32 index, bytes32[] calldata proof)
+        external
+        nonReentrant
+    {
+        // Checks.
+        if (!_frozen) revert NotFrozen();
+        bytes32 given = LibHash.stateRoot(post);
+        bytes32 pinned = _escapeRoot;
+        if (given != pinned) revert NotEscapeRoot(given, pinned);
+        if (proof.length != TREE_DEPTH) revert BadProofLength(proof.length);
+        // Positions at or past nextAccountIndex hold Z[0], which no account leaf hashes to.
+        if (
+            index >= post.nextAccountIndex
+                || !LibTree.verify(post.accountsRoot, LibHash.accountLeaf(leaf), index, proof)
+        ) {
+            revert AccountNotInState(index);
         }
+        if (_exited.get(index)) revert AlreadyExited(index);
+        if (leaf.balance == 0) revert NothingToExit(index);
+
+        // Effects.
+        _exited.set(index);
+        emit Exited(index, leaf.owner, leaf.token, leaf.balance);
+
+        // Interaction.
+        _pay(leaf.owner, leaf.token, leaf.balance);
+    }
+
+    /// @inheritdoc IBridge
+    function refund(L1Message calldata m) external nonReentrant {
+        // Checks.
+        if (!_frozen) revert NotFrozen();
+        uint64 consumed = _escapeMsgs;
+        if (m.index < consumed) revert MessageConsumed(m.index, consumed);
+        // An index never queued has hash zero, which no preimage matches.
+        if (LibHash.message(m) != _messageHash[m.index]) revert MessageMismatch(m.index);
+        if (_refunded.get(m.index)) revert AlreadyRefunded(m.index);
+        if (m.kind != MSG_DEPOSIT) revert NothingToRefund(m.index);
+
+        // Effects.
+        _refunded.set(m.index);
+        emit Refunded(m.index, m.sender, m.token, m.amount);
+
+        // Interaction.
+        _pay(m.sender, m.token, m.amount);
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Rollup hooks
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IBridge
+    function pauseDeposits(uint64 until) external onlyRollup {
+        depositsPausedUntil = until;
+        emit DepositsPaused(until);
+    }
+
+    /// @inheritdoc IBridge
+    function freeze(uint64 finalBatch, bytes32 stateRoot, uint64 msgsConsumed) external onlyRollup {
+        _frozen = true;
+        _escapeRoot = stateRoot;
+        _escapeBatch = finalBatch;
+        _escapeMsgs = msgsConsumed;
+        emit EscapeOpened(finalBatch, stateRoot, msgsConsumed);
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -131,17 +228,12 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
 
     /// @inheritdoc IBridge
     function messageCount() external view returns (uint64) {
-        return uint64(_queuedAt.length);
+        return _messageCount;
     }
 
     /// @inheritdoc IBridge
     function messageHash(uint64 index) external view returns (bytes32) {
         return _messageHash[index];
-    }
-
-    /// @inheritdoc IBridge
-    function queuedAt(uint64 index) external view returns (uint64) {
-        return index < _queuedAt.length ? _queuedAt[index] : 0;
     }
 
     /// @inheritdoc IBridge
@@ -166,18 +258,53 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
         return _paid.get(index);
     }
 
+    /// @inheritdoc IBridge
+    function exited(uint32 index) external view returns (bool) {
+        return _exited.get(index);
+    }
+
+    /// @inheritdoc IBridge
+    function refunded(uint64 index) external view returns (bool) {
+        return _refunded.get(index);
+    }
+
+    /// @inheritdoc IBridge
+    function escape() external view returns (uint64 finalBatch, bytes32 stateRoot, uint64 msgsConsumed) {
+        if (!_frozen) revert NotFrozen();
+        return (_escapeBatch, _escapeRoot, _escapeMsgs);
+    }
+
     // -----------------------------------------------------------------------------------------------------
     // Internal
     // -----------------------------------------------------------------------------------------------------
 
     /// @dev Appends message (kind, msg.sender, target, token, amount, now) to the queue (§4).
     function _queue(uint8 kind, uint64 target, uint32 token, uint128 amount) private returns (uint64 index) {
-        index = uint64(_queuedAt.length);
+        index = _messageCount;
         uint64 at = uint64(block.timestamp);
         bytes32 h = LibHash.message(index, kind, msg.sender, target, token, amount, at);
-        _queuedAt.push(at);
+        unchecked {
+            _messageCount = index + 1; // 2^64 messages are unreachable
+        }
         _messageHash[index] = h;
         emit MessageQueued(index, kind, msg.sender, target, token, amount, at, h);
+    }
+
+    /// @dev Deposits wait out the guardian's pause and stop for good at the freeze.
+    function _checkDepositsOpen() private view {
+        if (_frozen) revert QueueClosed();
+        uint64 until = depositsPausedUntil;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < until) revert DepositsPausedUntil(until);
+    }
+
+    /// @dev Sends `amount` of `token` to `to`. An ETH recipient that refuses reverts this payout only.
+    function _pay(address to, uint32 token, uint128 amount) private {
+        if (token == 0) {
+            if (!LowLevelCall.callNoReturn(to, amount, "")) revert PayoutFailed(to, amount);
+        } else {
+            IERC20(_tokenAddress[token]).safeTransfer(to, amount);
+        }
     }
 
     /// @dev Gives `token` the next id (append-only, first ERC20 is 1).

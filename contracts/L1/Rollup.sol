@@ -9,14 +9,16 @@ import {LibHash} from "../libraries/LibHash.sol";
 import {LibTree} from "../libraries/LibTree.sol";
 import {LibHeader} from "../libraries/LibHeader.sol";
 import {LibEIP712} from "../libraries/LibEIP712.sol";
-import {RECORD_SIZE, MAX_RECORDS, MAX_MSGS, Batch, StatePreimage} from "../libraries/Types.sol";
+import {RECORD_SIZE, MAX_RECORDS, MAX_MSGS, Batch, L1Message, StatePreimage} from "../libraries/Types.sol";
 
 /// @title Rollup
 /// @notice Bulwark's linear chain of batch commitments (PROTOCOL §9–§10, §14). Batch 0 is genesis, final
 ///         from deployment; the staked sequencer commits each next batch on the tip; a batch finalizes once
 ///         its parent is final, its challenge window has passed and no game against it is open. A batch that
 ///         loses a game rewinds the tip to its parent: later batches are dropped lazily (the epoch moves on,
-///         so their records no longer match what their games saw), never in a loop.
+///         so their records no longer match what their games saw), never in a loop. If the tip leaves a
+///         queued message unconsumed for more than `DEADLINE`, anyone may freeze the rollup at its last final
+///         batch (§16); the guardian may pause commits and deposits and rotate the sequencer (§17).
 /// @dev Deployed first, with the Bridge's and the DisputeGame's predicted addresses; each of those checks
 ///      in its constructor that the Rollup names it. All stakes and bonds are held here; payouts are pulled
 ///      through `withdrawCredit`, so no game's outcome waits on a recipient that cannot receive ETH.
@@ -35,6 +37,14 @@ contract Rollup is IRollup {
     uint256 public immutable STAKE;
     /// @inheritdoc IRollup
     uint256 public immutable CHALLENGE_BOND;
+    /// @inheritdoc IRollup
+    address public immutable GUARDIAN;
+    /// @inheritdoc IRollup
+    uint64 public immutable DEADLINE;
+    /// @inheritdoc IRollup
+    uint64 public immutable PAUSE;
+    /// @inheritdoc IRollup
+    uint64 public immutable COOLDOWN;
 
     /// @inheritdoc IRollup
     address public sequencer;
@@ -42,8 +52,14 @@ contract Rollup is IRollup {
     uint64 private _tip;
     /// @dev Bumped by every rewind; each batch records the epoch it was committed in.
     uint32 private _epoch;
-    /// @dev Newest final batch.
+    /// @dev Newest final batch; packed with the pause and the freeze, which every commit also reads.
     uint64 private _lastFinalized;
+    /// @inheritdoc IRollup
+    uint64 public pausedUntil;
+    /// @inheritdoc IRollup
+    uint64 public nextPauseAt;
+    /// @inheritdoc IRollup
+    bool public frozen;
 
     mapping(uint64 index => Batch) private _batches;
     /// @inheritdoc IRollup
@@ -63,33 +79,37 @@ contract Rollup is IRollup {
         _;
     }
 
-    /// @param bridge The Bridge's address (predicted: it is deployed next, naming this contract).
-    /// @param dispute The DisputeGame's address (predicted: deployed after the Bridge, naming this contract).
-    /// @param sequencer_ The address allowed to commit batches.
-    /// @param window Challenge window in seconds.
-    /// @param stake_ Stake in wei a committer must hold (§14.6).
-    /// @param challengeBond Bond in wei each game locks (§14.6).
-    constructor(
-        address bridge,
-        address dispute,
-        address sequencer_,
-        uint64 window,
-        uint256 stake_,
-        uint256 challengeBond
-    ) {
-        if (bridge == address(0)) revert ZeroParameter("bridge");
-        if (dispute == address(0)) revert ZeroParameter("dispute");
-        if (sequencer_ == address(0)) revert ZeroParameter("sequencer");
-        if (window == 0) revert ZeroParameter("window");
-        if (stake_ == 0) revert ZeroParameter("stake");
-        if (challengeBond == 0) revert ZeroParameter("challengeBond");
-        if (bridge.code.length != 0) revert BridgeAlreadyDeployed(bridge);
-        BRIDGE = bridge;
-        DISPUTE = dispute;
-        WINDOW = window;
-        STAKE = stake_;
-        CHALLENGE_BOND = challengeBond;
-        sequencer = sequencer_;
+    modifier onlyGuardian() {
+        if (msg.sender != GUARDIAN) revert NotGuardian(msg.sender);
+        if (frozen) revert RollupFrozen();
+        _;
+    }
+
+    /// @param c The deployment parameters; see `IRollup.Config`.
+    constructor(Config memory c) {
+        if (c.bridge == address(0)) revert ZeroParameter("bridge");
+        if (c.dispute == address(0)) revert ZeroParameter("dispute");
+        if (c.sequencer == address(0)) revert ZeroParameter("sequencer");
+        if (c.guardian == address(0)) revert ZeroParameter("guardian");
+        if (c.window == 0) revert ZeroParameter("window");
+        if (c.stake == 0) revert ZeroParameter("stake");
+        if (c.challengeBond == 0) revert ZeroParameter("challengeBond");
+        if (c.deadline == 0) revert ZeroParameter("deadline");
+        if (c.pause == 0) revert ZeroParameter("pause");
+        // The two bounds that keep an honest sequencer clear of the freeze through any pauses (§17).
+        if (c.deadline < 2 * uint256(c.pause)) revert DeadlineTooShort(c.deadline, c.pause);
+        if (c.cooldown < c.deadline - c.pause) revert CooldownTooShort(c.cooldown, c.deadline - c.pause);
+        if (c.bridge.code.length != 0) revert BridgeAlreadyDeployed(c.bridge);
+        BRIDGE = c.bridge;
+        DISPUTE = c.dispute;
+        WINDOW = c.window;
+        STAKE = c.stake;
+        CHALLENGE_BOND = c.challengeBond;
+        GUARDIAN = c.guardian;
+        DEADLINE = c.deadline;
+        PAUSE = c.pause;
+        COOLDOWN = c.cooldown;
+        sequencer = c.sequencer;
         bytes32 genesis = LibHash.stateRoot(LibTree.emptyRoot(), LibTree.emptyRoot(), 0, 0, 0);
         _batches[0].commitTime = uint64(block.timestamp);
         _batches[0].stateRoot = genesis;
@@ -110,6 +130,10 @@ contract Rollup is IRollup {
     ) external returns (uint64 index) {
         // Checks, in the order of §9.
         uint64 tip_ = _tip;
+        if (frozen) revert RollupFrozen();
+        uint64 until = pausedUntil;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < until) revert CommitsPaused(until);
         if (msg.sender != sequencer) revert NotSequencer();
         // An EIP-7702 delegation gives an EOA code that could commit from inside another call, with
         // msg.sender == tx.origin still true; derivation reads commits from transaction inputs.
@@ -152,6 +176,7 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function finalizeBatch(uint64 index) external {
         // Checks (§10).
+        if (frozen) revert RollupFrozen();
         if (index > _tip) revert UnknownBatch(index);
         uint64 last = _lastFinalized;
         if (index <= last) revert AlreadyFinal(index);
@@ -210,6 +235,68 @@ contract Rollup is IRollup {
     }
 
     // -----------------------------------------------------------------------------------------------------
+    // Escape hatch (§16)
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRollup
+    function freeze(L1Message calldata m) external {
+        // Checks: `m` is queued, not consumed by the tip, and overdue.
+        if (frozen) revert AlreadyFrozen();
+        uint64 consumed = _batches[_tip].msgsAfter;
+        if (m.index < consumed) revert MessageConsumed(m.index, consumed);
+        // An index never queued has hash zero, which no preimage matches.
+        if (LibHash.message(m) != IBridge(BRIDGE).messageHash(m.index)) revert MessageMismatch(m.index);
+        uint256 dueAt = uint256(m.queuedAt) + DEADLINE;
+        // The deadline is hours long; a validator's seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp <= dueAt) revert NotOverdue(m.index, dueAt);
+
+        // Effects: pin the last final batch, drop every pending one (their games close as refunds).
+        uint64 pinned = _lastFinalized;
+        frozen = true;
+        _tip = pinned;
+        Batch storage f = _batches[pinned];
+        emit Frozen(pinned, m.index, msg.sender);
+
+        // Interaction: the Bridge, which pays exits and refunds, learns the pinned state.
+        IBridge(BRIDGE).freeze(pinned, f.stateRoot, f.msgsAfter);
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Guardian (§17)
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRollup
+    function pause() external onlyGuardian {
+        uint64 next = nextPauseAt;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < next) revert PauseInCooldown(next);
+        uint64 until = uint64(block.timestamp) + PAUSE;
+        next = until + COOLDOWN;
+        pausedUntil = until;
+        nextPauseAt = next;
+        emit Paused(until, next);
+        IBridge(BRIDGE).pauseDeposits(until);
+    }
+
+    /// @inheritdoc IRollup
+    function unpause() external onlyGuardian {
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= pausedUntil) revert NotPaused();
+        uint64 now_ = uint64(block.timestamp);
+        pausedUntil = now_;
+        emit Unpaused();
+        IBridge(BRIDGE).pauseDeposits(now_);
+    }
+
+    /// @inheritdoc IRollup
+    function setSequencer(address next) external onlyGuardian {
+        if (next == address(0)) revert ZeroParameter("sequencer");
+        emit SequencerRotated(sequencer, next);
+        sequencer = next;
+    }
+
+    // -----------------------------------------------------------------------------------------------------
     // Dispute hooks
     // -----------------------------------------------------------------------------------------------------
 
@@ -220,6 +307,7 @@ contract Rollup is IRollup {
         onlyDispute
         returns (Batch memory b, bytes32 parentRoot)
     {
+        if (frozen) revert RollupFrozen();
         if (index <= _lastFinalized || index > _tip) revert BatchNotPending(index);
         Batch storage s = _batches[index];
         uint256 closedAt = uint256(s.commitTime) + WINDOW;

@@ -20,7 +20,8 @@ import {LibPosition} from "./lib/LibPosition.sol";
 ///      check of the batch: a game whose batch was dropped settles as a refund whatever its verdict
 ///      (`IRollup.settleChallenge`). Only the step reads the batch (`liveBatch`), since its anchor does.
 ///      A step or a timeout only decides; `resolve` settles, so the one-step's transaction carries the
-///      witness and nothing else (its worst case stays under 200,000 gas).
+///      witness and nothing else (its worst case stays under 200,000 gas). Once the rollup froze no game
+///      moves: every pending batch was dropped, so `close` (or `resolve` of a decided game) refunds.
 contract DisputeGame is IDisputeGame {
     using LibClock for Clock;
     using LibPosition for Position;
@@ -98,7 +99,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function reveal(uint256 id, bytes32[] calldata children) external {
-        Game storage g = _inProgress(id);
+        Game storage g = _movable(id);
         if (g.turn != Turn.Defender) revert NotYourTurn(id, g.turn);
         uint64 left = _spend(id, g.defenderClock, Turn.Defender);
         uint256 expected = uint256(1) << _levels(g.position.depth(), g.traceDepth);
@@ -122,7 +123,7 @@ contract DisputeGame is IDisputeGame {
         bytes32 preRoot,
         bytes32[] calldata preRootProof
     ) external {
-        Game storage g = _inProgress(id);
+        Game storage g = _movable(id);
         if (g.turn != Turn.Challenger) revert NotYourTurn(id, g.turn);
         if (msg.sender != g.challenger) revert NotChallenger(msg.sender, g.challenger);
         uint8 below = g.traceDepth - g.position.depth();
@@ -181,7 +182,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function step(uint256 id, bytes calldata witness) external {
-        Game storage g = _inProgress(id);
+        Game storage g = _movable(id);
         Position position = g.position;
         uint8 d = g.traceDepth;
         if (position.depth() != d) revert NotAtLeaf(id);
@@ -210,7 +211,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function timeout(uint256 id) external {
-        Game storage g = _inProgress(id);
+        Game storage g = _movable(id);
         Turn turn = g.turn;
         Clock clock = turn == Turn.Defender ? g.defenderClock : g.challengerClock;
         if (!clock.expired(block.timestamp)) {
@@ -274,6 +275,12 @@ contract DisputeGame is IDisputeGame {
         if (id >= _games.length) revert UnknownGame(id);
         g = _games[id];
         if (g.status != GameStatus.InProgress) revert GameOver(id, g.status);
+    }
+
+    /// @dev The game `id`, in progress, while the rollup is not frozen: a freeze ends every game (§16).
+    function _movable(uint256 id) private view returns (Game storage g) {
+        g = _inProgress(id);
+        if (IRollup(ROLLUP).frozen()) revert RollupFrozen();
     }
 
     /// @dev Stops the mover's running clock: the seconds it has left, or `ClockExpired` if none.

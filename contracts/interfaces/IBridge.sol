@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {StatePreimage, WithdrawalLeaf} from "../libraries/Types.sol";
+import {AccountLeaf, L1Message, StatePreimage, WithdrawalLeaf} from "../libraries/Types.sol";
 
 /// @title IBridge
-/// @notice The L1 side of Bulwark's value flows (PROTOCOL §4, §11): one ordered queue of L1 → L2 messages
-///         (deposits and forced withdrawals), the token registry, and withdrawal payouts against final batches.
+/// @notice The L1 side of Bulwark's value flows (PROTOCOL §4, §11, §16): one ordered queue of L1 → L2
+///         messages (deposits and forced withdrawals), the token registry, withdrawal payouts against final
+///         batches and, once the rollup froze, the escape hatch: exits of account leaves and refunds of
+///         unconsumed messages.
 interface IBridge {
     // -----------------------------------------------------------------------------------------------------
     // Events
@@ -31,6 +33,19 @@ interface IBridge {
     event WithdrawalFinalized(
         uint32 indexed index, address indexed recipient, uint32 token, uint128 amount, uint64 batchIndex
     );
+
+    /// @notice Account leaf `index` of the pinned batch was paid out to its owner.
+    event Exited(uint32 indexed index, address indexed owner, uint32 token, uint128 amount);
+
+    /// @notice Message `index`, not consumed by the pinned batch, was refunded to its L1 sender.
+    event Refunded(uint64 indexed index, address indexed sender, uint32 token, uint128 amount);
+
+    /// @notice The guardian paused deposits until `until` (through the Rollup).
+    event DepositsPaused(uint64 until);
+
+    /// @notice The rollup froze at batch `finalBatch`: exits prove against `stateRoot`, messages from
+    ///         `msgsConsumed` on are refunded.
+    event EscapeOpened(uint64 indexed finalBatch, bytes32 stateRoot, uint64 msgsConsumed);
 
     // -----------------------------------------------------------------------------------------------------
     // Errors
@@ -60,6 +75,30 @@ interface IBridge {
     error AlreadyPaid(uint32 index);
     /// @notice The ETH payout to `recipient` failed.
     error PayoutFailed(address recipient, uint128 amount);
+    /// @notice Only the Rollup pauses deposits and opens the escape hatch.
+    error NotRollup(address caller);
+    /// @notice The guardian paused deposits until `until`.
+    error DepositsPausedUntil(uint64 until);
+    /// @notice The rollup is frozen: the queue is closed.
+    error QueueClosed();
+    /// @notice The rollup is not frozen: no exit or refund yet.
+    error NotFrozen();
+    /// @notice The state preimage does not hash to the pinned batch's root (an exit proves against it only).
+    error NotEscapeRoot(bytes32 given, bytes32 escapeRoot);
+    /// @notice The account leaf is not in the pinned state's account tree at `index`.
+    error AccountNotInState(uint32 index);
+    /// @notice Account leaf `index` already exited.
+    error AlreadyExited(uint32 index);
+    /// @notice Account leaf `index` holds nothing.
+    error NothingToExit(uint32 index);
+    /// @notice Message `index` was consumed by the pinned batch: its value is in the pinned state.
+    error MessageConsumed(uint64 index, uint64 msgsConsumed);
+    /// @notice The message given is not the one queued at `index`.
+    error MessageMismatch(uint64 index);
+    /// @notice Message `index` was already refunded.
+    error AlreadyRefunded(uint64 index);
+    /// @notice Message `index` carries no value (a forced withdrawal).
+    error NothingToRefund(uint64 index);
 
     // -----------------------------------------------------------------------------------------------------
     // Queue
@@ -96,6 +135,29 @@ interface IBridge {
     ) external;
 
     // -----------------------------------------------------------------------------------------------------
+    // Escape hatch (§16)
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @notice Pays account leaf `leaf` at `index` of the pinned batch's state `post` to its owner, proven
+    ///         with 32 siblings. Anyone may call; each account index exits at most once.
+    function exit(StatePreimage calldata post, AccountLeaf calldata leaf, uint32 index, bytes32[] calldata proof)
+        external;
+
+    /// @notice Gives message `m`'s value back to its L1 sender, if the pinned batch did not consume it.
+    ///         Anyone may call; each queue index is refunded at most once.
+    function refund(L1Message calldata m) external;
+
+    // -----------------------------------------------------------------------------------------------------
+    // Rollup hooks
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @notice Rollup only: deposits revert until `until` (the guardian's pause).
+    function pauseDeposits(uint64 until) external;
+
+    /// @notice Rollup only: the rollup froze at `finalBatch`; closes the queue and opens exits and refunds.
+    function freeze(uint64 finalBatch, bytes32 stateRoot, uint64 msgsConsumed) external;
+
+    // -----------------------------------------------------------------------------------------------------
     // Views
     // -----------------------------------------------------------------------------------------------------
 
@@ -108,9 +170,6 @@ interface IBridge {
     /// @notice Stored hash of message `index` (zero if not queued).
     function messageHash(uint64 index) external view returns (bytes32);
 
-    /// @notice L1 timestamp at which message `index` was queued (zero if not queued).
-    function queuedAt(uint64 index) external view returns (uint64);
-
     /// @notice Address of token `id` (zero for ETH, id 0, and for unregistered ids).
     function tokenAddress(uint32 id) external view returns (address);
 
@@ -122,4 +181,16 @@ interface IBridge {
 
     /// @notice True iff withdrawal leaf `index` was paid.
     function paid(uint32 index) external view returns (bool);
+
+    /// @notice True iff account leaf `index` of the pinned batch exited.
+    function exited(uint32 index) external view returns (bool);
+
+    /// @notice True iff message `index` was refunded.
+    function refunded(uint64 index) external view returns (bool);
+
+    /// @notice End of the guardian's deposit pause (deposits revert while `now < depositsPausedUntil`).
+    function depositsPausedUntil() external view returns (uint64);
+
+    /// @notice The pinned batch, its state root and its messages consumed; reverts `NotFrozen` before.
+    function escape() external view returns (uint64 finalBatch, bytes32 stateRoot, uint64 msgsConsumed);
 }

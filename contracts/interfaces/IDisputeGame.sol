@@ -45,6 +45,8 @@ interface IDisputeGame {
     // -----------------------------------------------------------------------------------------------------
 
     /// @notice The Rollup does not name this contract as its DisputeGame.
+    /// @notice The rollup is frozen: no game moves; `close` refunds (§16).
+    error RollupFrozen();
     error WrongRollup(address rollup, address named);
     /// @notice The one-step verifier serves another Rollup.
     error WrongVerifier(address verifier, address itsRollup);

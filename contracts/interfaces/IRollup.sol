@@ -1,15 +1,41 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Batch, StatePreimage} from "../libraries/Types.sol";
+import {Batch, L1Message, StatePreimage} from "../libraries/Types.sol";
 
 /// @title IRollup
 /// @notice Bulwark's chain of batch commitments (PROTOCOL §9–§10, §14): a staked sequencer commits batches
 ///         on top of the tip; a batch finalizes after the challenge window once its parent is final and no
 ///         dispute game against it is open; a batch that loses a game rewinds the tip to its parent and its
 ///         committer's stake pays the winner. The Rollup holds every wei of stakes and challenge bonds and
-///         pays out through one pull ledger (`creditOf`).
+///         pays out through one pull ledger (`creditOf`). A message the sequencer leaves unconsumed past
+///         `DEADLINE` lets anyone freeze the rollup at its last final batch (§16); a guardian may pause
+///         commits and deposits for at most `PAUSE` and rotate the sequencer (§17).
 interface IRollup {
+    /// @notice Deployment parameters (§0, §10, §16, §17).
+    /// @param bridge The Bridge's address (predicted: it is deployed next, naming this contract).
+    /// @param dispute The DisputeGame's address (predicted: deployed after the Bridge, naming this contract).
+    /// @param sequencer The first address allowed to commit batches.
+    /// @param guardian The guardian (a Safe multisig in production): pauses and rotates the sequencer.
+    /// @param window Challenge window in seconds.
+    /// @param stake Stake in wei a committer must hold (§14.6).
+    /// @param challengeBond Bond in wei each game locks (§14.6).
+    /// @param deadline Seconds within which the tip must consume a queued message (§16).
+    /// @param pause Seconds a guardian pause lasts at most; `deadline >= 2 * pause`.
+    /// @param cooldown Seconds after a pause ends before the next may start; `cooldown >= deadline - pause`.
+    struct Config {
+        address bridge;
+        address dispute;
+        address sequencer;
+        address guardian;
+        uint64 window;
+        uint256 stake;
+        uint256 challengeBond;
+        uint64 deadline;
+        uint64 pause;
+        uint64 cooldown;
+    }
+
     // -----------------------------------------------------------------------------------------------------
     // Events
     // -----------------------------------------------------------------------------------------------------
@@ -48,6 +74,20 @@ interface IRollup {
 
     /// @notice `owner` withdrew `amount` wei of credit to `to`.
     event CreditWithdrawn(address indexed owner, address indexed to, uint256 amount);
+
+    /// @notice The rollup froze: message `overdue` was not consumed by the tip within `DEADLINE`. Batch
+    ///         `finalBatch` is pinned for exits, every later batch is dropped.
+    event Frozen(uint64 indexed finalBatch, uint64 overdue, address indexed by);
+
+    /// @notice The guardian paused commits and deposits until `until`; the next pause may start at
+    ///         `nextPauseAt`.
+    event Paused(uint64 until, uint64 nextPauseAt);
+
+    /// @notice The guardian ended its pause early.
+    event Unpaused();
+
+    /// @notice The guardian replaced the sequencer (the new one stakes its own `STAKE`).
+    event SequencerRotated(address indexed previous, address indexed next);
 
     // -----------------------------------------------------------------------------------------------------
     // Errors
@@ -110,6 +150,28 @@ interface IRollup {
     error NoCredit(address owner);
     /// @notice Sending withdrawn credit to `to` failed.
     error CreditPayoutFailed(address to, uint256 amount);
+    /// @notice `deadline` is below twice `pause`: a pause could eat half an honest sequencer's deadline.
+    error DeadlineTooShort(uint64 deadline, uint64 pause);
+    /// @notice `cooldown` is below `deadline - pause`: two pauses could fall inside one deadline.
+    error CooldownTooShort(uint64 cooldown, uint64 minimum);
+    /// @notice The rollup is frozen: nothing commits, finalizes, deposits or moves in a game.
+    error RollupFrozen();
+    /// @notice The rollup is already frozen.
+    error AlreadyFrozen();
+    /// @notice Message `index` was consumed by the tip (`consumed` messages): it is not overdue.
+    error MessageConsumed(uint64 index, uint64 consumed);
+    /// @notice The message given is not the one the Bridge queued at `index`.
+    error MessageMismatch(uint64 index);
+    /// @notice Message `index` is due at `dueAt`; the rollup freezes only after that.
+    error NotOverdue(uint64 index, uint256 dueAt);
+    /// @notice Only the guardian pauses, unpauses and rotates the sequencer.
+    error NotGuardian(address caller);
+    /// @notice The guardian paused commits until `until`.
+    error CommitsPaused(uint64 until);
+    /// @notice A new pause may start only at `nextPauseAt` (a pause is never renewed within the cooldown).
+    error PauseInCooldown(uint64 nextPauseAt);
+    /// @notice There is no pause to end.
+    error NotPaused();
 
     // -----------------------------------------------------------------------------------------------------
     // Batches
@@ -149,6 +211,27 @@ interface IRollup {
 
     /// @notice Sends the caller's whole credit (won bonds and rewards, unstaked stake) to `to`.
     function withdrawCredit(address payable to) external;
+
+    // -----------------------------------------------------------------------------------------------------
+    // Escape hatch (§16) and guardian (§17)
+    // -----------------------------------------------------------------------------------------------------
+
+    /// @notice Freezes the rollup; anyone may call once a queued message `m` is not consumed by the tip
+    ///         more than `DEADLINE` after it was queued. Pins the last final batch for exits and refunds
+    ///         (the Bridge pays them), drops every later batch, and stops commits, finalization, deposits and
+    ///         game moves for good. Queue times never decrease, so any overdue message will do.
+    /// @param m The overdue message, as the Bridge queued it (from its `MessageQueued` event).
+    function freeze(L1Message calldata m) external;
+
+    /// @notice Guardian only: pauses commits and deposits for `PAUSE` seconds. Never forced withdrawals,
+    ///         games, finalization, withdrawals, the freeze, exits or refunds; never within the cooldown.
+    function pause() external;
+
+    /// @notice Guardian only: ends the current pause early (the cooldown still counts from its planned end).
+    function unpause() external;
+
+    /// @notice Guardian only: names a new sequencer, which must stake `STAKE` before it commits.
+    function setSequencer(address next) external;
 
     // -----------------------------------------------------------------------------------------------------
     // Dispute hooks (DisputeGame only)
@@ -230,4 +313,25 @@ interface IRollup {
 
     /// @notice The address allowed to commit batches.
     function sequencer() external view returns (address);
+
+    /// @notice The guardian: pauses commits and deposits, rotates the sequencer.
+    function GUARDIAN() external view returns (address);
+
+    /// @notice Seconds within which the tip must consume a queued message before anyone may freeze.
+    function DEADLINE() external view returns (uint64);
+
+    /// @notice Seconds a guardian pause lasts at most.
+    function PAUSE() external view returns (uint64);
+
+    /// @notice Seconds after a pause's end before the next may start.
+    function COOLDOWN() external view returns (uint64);
+
+    /// @notice True once the rollup is frozen (for good).
+    function frozen() external view returns (bool);
+
+    /// @notice End of the current or last pause (commits and deposits are paused while `now < pausedUntil`).
+    function pausedUntil() external view returns (uint64);
+
+    /// @notice Earliest time the guardian may start its next pause.
+    function nextPauseAt() external view returns (uint64);
 }

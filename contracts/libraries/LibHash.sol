@@ -16,7 +16,8 @@ import {
     RECORD_SIZE,
     StatePreimage,
     WithdrawalLeaf,
-    AccountLeaf
+    AccountLeaf,
+    L1Message
 } from "./Types.sol";
 
 /// @title LibHash
@@ -87,6 +88,11 @@ library LibHash {
         uint64 queuedAt
     ) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(TAG_MESSAGE, index, kind, sender, target, token, amount, queuedAt));
+    }
+
+    /// @notice The hash of message `m` (§4), as the Bridge stores it.
+    function message(L1Message calldata m) internal pure returns (bytes32) {
+        return message(m.index, m.kind, m.sender, m.target, m.token, m.amount, m.queuedAt);
     }
 
     /// @notice Record leaf, `H(0x06 ‖ rec)`, of one 128-byte record in calldata.

@@ -105,6 +105,18 @@ struct StatePreimage {
     uint64 withdrawalCount;
 }
 
+/// @notice An L1 message as queued (§4): the preimage of the hash the Bridge stores at `index`. Calls that
+///         need a message's fields (the freeze, a refund) take them from the caller and check this hash.
+struct L1Message {
+    uint64 index;
+    uint8 kind;
+    address sender;
+    uint64 target;
+    uint32 token;
+    uint128 amount;
+    uint64 queuedAt;
+}
+
 /// @notice A leaf of the withdrawal tree (§2.2); `index` is its own position, and pay-once is keyed by it.
 struct WithdrawalLeaf {
     uint32 index;

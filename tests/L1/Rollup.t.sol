@@ -68,31 +68,68 @@ contract RollupTest is BaseTest {
     function test_Rollup_constructorEmitsGenesisFinalized() public {
         vm.expectEmit();
         emit IRollup.BatchFinalized(0, _genesis());
-        new Rollup(address(0xB41D6E), address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
+        new Rollup(_config(address(0xB41D6E), address(dispute), sequencer));
     }
 
     function test_RevertWhen_ConstructorParameterZero() public {
         address b = address(0xB41D6E);
         address g = address(dispute);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "bridge"));
-        new Rollup(address(0), g, sequencer, WINDOW, STAKE, CHALLENGE_BOND);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "dispute"));
-        new Rollup(b, address(0), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "sequencer"));
-        new Rollup(b, g, address(0), WINDOW, STAKE, CHALLENGE_BOND);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "window"));
-        new Rollup(b, g, sequencer, 0, STAKE, CHALLENGE_BOND);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "stake"));
-        new Rollup(b, g, sequencer, WINDOW, 0, CHALLENGE_BOND);
-        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, "challengeBond"));
-        new Rollup(b, g, sequencer, WINDOW, STAKE, 0);
+        IRollup.Config memory c;
+        c = _config(address(0), g, sequencer);
+        _expectZero(c, "bridge");
+        c = _config(b, address(0), sequencer);
+        _expectZero(c, "dispute");
+        c = _config(b, g, address(0));
+        _expectZero(c, "sequencer");
+        c = _config(b, g, sequencer);
+        c.guardian = address(0);
+        _expectZero(c, "guardian");
+        c = _config(b, g, sequencer);
+        c.window = 0;
+        _expectZero(c, "window");
+        c = _config(b, g, sequencer);
+        c.stake = 0;
+        _expectZero(c, "stake");
+        c = _config(b, g, sequencer);
+        c.challengeBond = 0;
+        _expectZero(c, "challengeBond");
+        c = _config(b, g, sequencer);
+        c.deadline = 0;
+        _expectZero(c, "deadline");
+        c = _config(b, g, sequencer);
+        c.pause = 0;
+        _expectZero(c, "pause");
+    }
+
+    function _expectZero(IRollup.Config memory c, string memory what) private {
+        vm.expectRevert(abi.encodeWithSelector(IRollup.ZeroParameter.selector, what));
+        new Rollup(c);
+    }
+
+    /// @dev D >= 2P: after the longest pause an honest sequencer still has half its deadline (§17).
+    function test_RevertWhen_ConstructorDeadlineBelowTwoPauses() public {
+        IRollup.Config memory c = _config(address(0xB41D6E), address(dispute), sequencer);
+        c.deadline = 2 * c.pause - 1;
+        vm.expectRevert(abi.encodeWithSelector(IRollup.DeadlineTooShort.selector, c.deadline, c.pause));
+        new Rollup(c);
+        c.deadline = 2 * c.pause;
+        c.cooldown = c.deadline - c.pause;
+        new Rollup(c); // the bounds themselves are allowed
+    }
+
+    /// @dev cooldown >= D - P: no two pauses fit inside one deadline (§17).
+    function test_RevertWhen_ConstructorCooldownTooShort() public {
+        IRollup.Config memory c = _config(address(0xB41D6E), address(dispute), sequencer);
+        c.cooldown = c.deadline - c.pause - 1;
+        vm.expectRevert(abi.encodeWithSelector(IRollup.CooldownTooShort.selector, c.cooldown, c.deadline - c.pause));
+        new Rollup(c);
     }
 
     /// @dev The Bridge is deployed after the Rollup, naming it: an address that already holds code (here the
     ///      suite's own Bridge) is a wiring mistake.
     function test_RevertWhen_ConstructorBridgeAlreadyDeployed() public {
         vm.expectRevert(abi.encodeWithSelector(IRollup.BridgeAlreadyDeployed.selector, address(bridge)));
-        new Rollup(address(bridge), address(dispute), sequencer, WINDOW, STAKE, CHALLENGE_BOND);
+        new Rollup(_config(address(bridge), address(dispute), sequencer));
     }
 
     function test_Rollup_domainSeparatorIsChainAndRollup() public view {

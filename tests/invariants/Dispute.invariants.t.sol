@@ -37,8 +37,10 @@ contract DisputeInvariants is Test {
     function setUp() public {
         vm.warp(1_700_000_000);
         Deploy script = new Deploy();
-        Deploy.Deployment memory d =
-            script.deploy(address(script), Deploy.Params(sequencer, WINDOW, STAKE, CHALLENGE_BOND, CLOCK));
+        Deploy.Deployment memory d = script.deploy(
+            address(script),
+            Deploy.Params(sequencer, WINDOW, STAKE, CHALLENGE_BOND, CLOCK, address(this), 1 days, 8 hours, 1 days)
+        );
         (rollup, dispute) = (d.rollup, d.dispute);
         vm.deal(sequencer, STAKE);
         vm.prank(sequencer);

@@ -9,7 +9,9 @@ import {Deploy} from "../../script/Deploy.s.sol";
 contract DeployTest is Test {
     function test_Deploy_wiresTheSuite() public {
         Deploy script = new Deploy();
-        Deploy.Deployment memory d = script.deploy(address(script), Deploy.Params(address(0x5E9), 100, 1 ether, 2, 60));
+        Deploy.Deployment memory d = script.deploy(
+            address(script), Deploy.Params(address(0x5E9), 100, 1 ether, 2, 60, address(0x6A), 1000, 400, 600)
+        );
         assertEq(d.rollup.BRIDGE(), address(d.bridge));
         assertEq(d.rollup.DISPUTE(), address(d.dispute));
         assertEq(d.bridge.ROLLUP(), address(d.rollup));
@@ -22,6 +24,10 @@ contract DeployTest is Test {
         assertEq(d.rollup.STAKE(), 1 ether);
         assertEq(d.rollup.CHALLENGE_BOND(), 2);
         assertEq(d.dispute.CLOCK(), 60);
+        assertEq(d.rollup.GUARDIAN(), address(0x6A));
+        assertEq(d.rollup.DEADLINE(), 1000);
+        assertEq(d.rollup.PAUSE(), 400);
+        assertEq(d.rollup.COOLDOWN(), 600);
     }
 
     /// @dev The only test that sets these variables: the environment is shared by tests running in parallel.
@@ -32,6 +38,10 @@ contract DeployTest is Test {
         vm.setEnv("BULWARK_CHALLENGE_BOND", "678");
         vm.setEnv("BULWARK_CLOCK", "90");
         vm.setEnv("BULWARK_DEMO_TOKEN", "true");
+        vm.setEnv("BULWARK_GUARDIAN", "0x000000000000000000000000000000000000006A");
+        vm.setEnv("BULWARK_DEADLINE", "7200");
+        vm.setEnv("BULWARK_PAUSE", "1800");
+        vm.setEnv("BULWARK_COOLDOWN", "5400");
         Deploy script = new Deploy();
         Deploy.Deployment memory d = script.run();
         assertEq(d.rollup.sequencer(), address(0x5E9));
@@ -39,6 +49,10 @@ contract DeployTest is Test {
         assertEq(d.rollup.STAKE(), 12345);
         assertEq(d.rollup.CHALLENGE_BOND(), 678);
         assertEq(d.dispute.CLOCK(), 90);
+        assertEq(d.rollup.GUARDIAN(), address(0x6A));
+        assertEq(d.rollup.DEADLINE(), 7200);
+        assertEq(d.rollup.PAUSE(), 1800);
+        assertEq(d.rollup.COOLDOWN(), 5400);
         assertTrue(address(d.demoToken) != address(0));
         d.demoToken.mint(address(this), 5);
         assertEq(d.demoToken.balanceOf(address(this)), 5);
@@ -48,5 +62,7 @@ contract DeployTest is Test {
         Deploy script = new Deploy();
         assertEq(script.DEFAULT_WINDOW(), 7 days);
         assertGe(script.DEFAULT_WINDOW(), 2 * script.DEFAULT_CLOCK(), "a window holds two clocks");
+        assertGe(script.DEFAULT_DEADLINE(), 2 * script.DEFAULT_PAUSE(), "D >= 2P");
+        assertGe(script.DEFAULT_COOLDOWN(), script.DEFAULT_DEADLINE() - script.DEFAULT_PAUSE(), "cooldown >= D - P");
     }
 }

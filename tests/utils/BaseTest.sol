@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
-
 import {Rollup} from "../../contracts/L1/Rollup.sol";
+import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {Bridge} from "../../contracts/L1/Bridge.sol";
 import {OneStepVerifier} from "../../contracts/dispute/OneStepVerifier.sol";
 import {DisputeGame} from "../../contracts/dispute/DisputeGame.sol";
@@ -11,20 +10,27 @@ import {Deploy} from "../../script/Deploy.s.sol";
 import {DemoToken} from "../../contracts/mocks/DemoToken.sol";
 import {StatePreimage, Batch, NEW_ACCOUNT} from "../../contracts/libraries/Types.sol";
 import {MerkleBuilder} from "./MerkleBuilder.sol";
+import {SafeMultisig} from "./SafeMultisig.sol";
 
 /// @title BaseTest
 /// @notice Deploys the suite with the deploy script's own `deploy` (Rollup, Bridge, verifier, DisputeGame),
 ///         stakes the sequencer, and offers helpers to commit and finalize batches and to build records.
-abstract contract BaseTest is Test {
+abstract contract BaseTest is SafeMultisig {
     uint64 internal constant WINDOW = 1 days;
     uint256 internal constant STAKE = 1 ether;
     uint256 internal constant CHALLENGE_BOND = 0.1 ether;
     uint64 internal constant CLOCK = 1 hours;
     bytes32 internal constant TRACE_ROOT = keccak256("trace");
+    uint64 internal constant DEADLINE = 1 days;
+    uint64 internal constant PAUSE = 8 hours;
+    uint64 internal constant COOLDOWN = 1 days;
 
     address internal sequencer = makeAddr("sequencer");
     address internal alice = makeAddr("alice");
     address internal bob = makeAddr("bob");
+    /// @dev The guardian: a real 3-of-5 Safe multisig, deployed in `setUp` (the way production rollups hold
+    ///      their security councils).
+    address internal guardian;
 
     Rollup internal rollup;
     Bridge internal bridge;
@@ -34,6 +40,7 @@ abstract contract BaseTest is Test {
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
+        guardian = _deploySafe();
         Deploy.Deployment memory d = _deploy(sequencer);
         (rollup, bridge, verifier, dispute) = (d.rollup, d.bridge, d.verifier, d.dispute);
         token = new DemoToken("Demo", "DEMO");
@@ -47,7 +54,23 @@ abstract contract BaseTest is Test {
     /// @dev A whole suite with this test's parameters and `sequencer_`, through the deploy script.
     function _deploy(address sequencer_) internal returns (Deploy.Deployment memory) {
         Deploy script = new Deploy();
-        return script.deploy(address(script), Deploy.Params(sequencer_, WINDOW, STAKE, CHALLENGE_BOND, CLOCK));
+        return script.deploy(address(script), _params(sequencer_));
+    }
+
+    /// @dev This test's deploy parameters with `sequencer_`.
+    function _params(address sequencer_) internal view returns (Deploy.Params memory) {
+        return Deploy.Params(sequencer_, WINDOW, STAKE, CHALLENGE_BOND, CLOCK, guardian, DEADLINE, PAUSE, COOLDOWN);
+    }
+
+    /// @dev A Rollup constructor config with this test's parameters and the given wiring.
+    function _config(address bridge_, address dispute_, address sequencer_)
+        internal
+        view
+        returns (IRollup.Config memory)
+    {
+        return IRollup.Config(
+            bridge_, dispute_, sequencer_, guardian, WINDOW, STAKE, CHALLENGE_BOND, DEADLINE, PAUSE, COOLDOWN
+        );
     }
 
     /// @dev The Rollup of a fresh suite whose sequencer is `sequencer_` (not staked).

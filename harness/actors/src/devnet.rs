@@ -39,6 +39,12 @@ pub struct DevnetConfig {
     pub challenge_bond: u128,
     /// Seconds on each side's chess clock in a dispute game.
     pub clock: u64,
+    /// Forced-inclusion deadline in seconds (PROTOCOL §16).
+    pub deadline: u64,
+    /// Longest guardian pause in seconds.
+    pub pause: u64,
+    /// Seconds after a pause before the next may start.
+    pub cooldown: u64,
     /// Users to fund, by name (at most 8: the dev keys after deployer and sequencer).
     pub users: Vec<String>,
     /// Demo tokens each user gets minted on L1.
@@ -53,6 +59,9 @@ impl Default for DevnetConfig {
             stake: 2 * 10u128.pow(17),
             challenge_bond: 5 * 10u128.pow(16),
             clock: 600,
+            deadline: 1_800,
+            pause: 600,
+            cooldown: 1_200,
             users: ["alice", "bob", "carol"].map(String::from).to_vec(),
             token_mint: 1_000 * 10u128.pow(18),
         }
@@ -94,6 +103,10 @@ impl Devnet {
             stake: U256::from(config.stake),
             challenge_bond: U256::from(config.challenge_bond),
             clock: config.clock,
+            guardian: deployer.address(),
+            deadline: config.deadline,
+            pause: config.pause,
+            cooldown: config.cooldown,
         };
         let deployment = deploy(&deployer.provider, deployer.address(), params).await?;
         let rollup = Rollup::new(deployment.rollup, &sequencer_account.provider);

@@ -11,7 +11,7 @@ use alloy::{
 
 use crate::{
     ChainError,
-    bindings::{Bridge, DemoToken, DisputeGame, OneStepVerifier, Rollup},
+    bindings::{Bridge, DemoToken, DisputeGame, IRollup, OneStepVerifier, Rollup},
     send,
 };
 
@@ -28,6 +28,17 @@ pub struct DeployParams {
     pub challenge_bond: U256,
     /// Seconds on each side's chess clock in a dispute game.
     pub clock: u64,
+    /// Who may pause commits and deposits and rotate the sequencer (a Safe
+    /// multisig on any network that matters).
+    pub guardian: Address,
+    /// Seconds within which the tip must consume a queued message; past it
+    /// anyone may freeze the rollup (PROTOCOL §16).
+    pub deadline: u64,
+    /// Longest guardian pause, in seconds; `deadline >= 2 * pause`.
+    pub pause: u64,
+    /// Seconds after a pause ends before the next may start;
+    /// `cooldown >= deadline - pause`.
+    pub cooldown: u64,
 }
 
 /// Where the suite lives and how it was configured.
@@ -64,15 +75,19 @@ pub async fn deploy<P: Provider + Clone>(
     let expected_bridge = deployer.create(nonce + 1);
     let expected_dispute = deployer.create(nonce + 3);
 
-    let rollup_tx = Rollup::deploy_builder(
-        provider.clone(),
-        expected_bridge,
-        expected_dispute,
-        params.sequencer,
-        params.window,
-        params.stake,
-        params.challenge_bond,
-    );
+    let config = IRollup::Config {
+        bridge: expected_bridge,
+        dispute: expected_dispute,
+        sequencer: params.sequencer,
+        guardian: params.guardian,
+        window: params.window,
+        stake: params.stake,
+        challengeBond: params.challenge_bond,
+        deadline: params.deadline,
+        pause: params.pause,
+        cooldown: params.cooldown,
+    };
+    let rollup_tx = Rollup::deploy_builder(provider.clone(), config);
     let (rollup, deploy_block) = create(rollup_tx, "deploy Rollup").await?;
     let (bridge, _) = create(
         Bridge::deploy_builder(provider.clone(), rollup),
