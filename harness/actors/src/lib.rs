@@ -3,6 +3,7 @@
 
 pub mod devnet;
 pub mod dispute;
+pub mod escape;
 pub mod exit;
 pub mod scenario;
 pub mod sequencer;

@@ -115,3 +115,22 @@ impl From<&bulwark_engine::WithdrawalLeaf> for Bridge::WithdrawalLeaf {
         }
     }
 }
+
+// The Safe multisig (1.4.1) the guardian role is given to, bound from the npm
+// package's Hardhat artifacts rather than a forge build: we deploy the audited
+// bytecode as published. `sol!` reads Hardhat's hex-string `bytecode` field as
+// it reads forge's `{ "object": ... }`, so `deploy` works the same.
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    Safe,
+    "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/Safe.sol/Safe.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    SafeProxyFactory,
+    "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json"
+);

@@ -240,6 +240,8 @@ pub struct BatchRecord {
     pub epoch: u32,
     /// Games open against it.
     pub open_games: u32,
+    /// Messages consumed once it is applied (the escape hatch reads the tip's).
+    pub msgs_after: u64,
     /// Its claimed state root.
     pub state_root: B256,
     /// Its claimed trace root.
@@ -262,6 +264,7 @@ pub async fn batch<P: Provider>(
         commit_time: b.commitTime,
         epoch: b.epoch,
         open_games: b.openGames,
+        msgs_after: b.msgsAfter,
         state_root: b.stateRoot,
         trace_root: b.traceRoot,
     })

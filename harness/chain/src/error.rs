@@ -115,6 +115,28 @@ pub enum ChainError {
     /// An L1 value does not fit the width the protocol gives it.
     #[error("{field} = {value} does not fit the protocol's width")]
     OutOfRange { field: &'static str, value: String },
+    /// A Safe's owners and threshold are ones its `setup` would refuse.
+    #[error("cannot set up a Safe: {0}")]
+    SafeSetup(String),
+    /// A Safe refused to run a transaction (signatures, gas, setup), with its
+    /// revert code.
+    #[error("Safe {safe} refused the transaction with {code}: {meaning}")]
+    SafeRefused {
+        safe: Address,
+        code: String,
+        meaning: &'static str,
+    },
+    /// The call a Safe made for its owners reverted (the Safe says only
+    /// "GS013"); `revert` and `data` are the target's own, found by replaying
+    /// the call from the Safe. Boxed: `Revert` is large, and this variant
+    /// would otherwise make every `Result<_, ChainError>` larger.
+    #[error("Safe {safe}'s call to {to} reverted: {revert}")]
+    SafeCallReverted {
+        safe: Address,
+        to: Address,
+        revert: Box<Revert>,
+        data: Option<alloy::primitives::Bytes>,
+    },
 }
 
 impl ChainError {

@@ -13,9 +13,11 @@ pub mod dispute;
 mod error;
 pub mod history;
 pub mod node;
+pub mod safe;
 mod tx;
 
 pub use balance::balance_of;
 pub use deploy::{DeployParams, Deployment, deploy, deploy_demo_token};
 pub use error::ChainError;
+pub use safe::{Multisig, SafeFactory, deploy_safe};
 pub use tx::{Sent, send};
