@@ -60,6 +60,8 @@ contract Rollup is IRollup {
     uint64 public nextPauseAt;
     /// @inheritdoc IRollup
     bool public frozen;
+    /// @dev The tip when the rollup froze: games decided against batches up to it still slash (§16).
+    uint64 private _tipAtFreeze;
 
     mapping(uint64 index => Batch) private _batches;
     /// @inheritdoc IRollup
@@ -254,6 +256,7 @@ contract Rollup is IRollup {
         // Effects: pin the last final batch, drop every pending one (their games close as refunds).
         uint64 pinned = _lastFinalized;
         frozen = true;
+        _tipAtFreeze = _tip;
         _tip = pinned;
         Batch storage f = _batches[pinned];
         emit Frozen(pinned, m.index, msg.sender);
@@ -325,22 +328,27 @@ contract Rollup is IRollup {
     function settleChallenge(uint64 index, uint32 epoch_, address challenger, bool challengerWon)
         external
         onlyDispute
-        returns (bool live)
+        returns (bool counted)
     {
-        live = _isLive(index, epoch_);
         Batch storage b = _batches[index];
-        address bondTo;
-        if (!live) {
-            bondTo = challenger;
-        } else if (challengerWon) {
-            bondTo = challenger;
-            _reject(index, b.committer, challenger);
-        } else {
-            bondTo = b.committer;
-            b.openGames -= 1;
+        address bondTo = challenger;
+        if (_isLive(index, epoch_)) {
+            counted = true;
+            if (challengerWon) {
+                _reject(index, b.committer, challenger);
+            } else {
+                bondTo = b.committer;
+                b.openGames -= 1;
+            }
+        } else if (challengerWon && frozen && index <= _tipAtFreeze && b.epoch == epoch_) {
+            // The freeze dropped the batch unjudged, but this game had already decided against it: the
+            // committer is slashed all the same, so letting the rollup freeze never saves a losing
+            // sequencer the challenger's reward (§16). Nothing rewinds: the tip is pinned.
+            counted = true;
+            _slash(index, _epoch, b.committer, challenger);
         }
         creditOf[bondTo] += CHALLENGE_BOND;
-        emit GameSettled(index, challenger, bondTo, live);
+        emit GameSettled(index, challenger, bondTo, counted);
     }
 
     /// @dev Batch `index` lost: rewind the tip to its parent and slash its committer's stake (§14.5).
@@ -351,13 +359,18 @@ contract Rollup is IRollup {
             next = _epoch + 1; // one rewind per lost batch; 2^32 are unreachable
         }
         _epoch = next;
+        _slash(index, next, committer, challenger);
+    }
+
+    /// @dev Moves `committer`'s whole stake: half to `challenger`'s credit, half burned (§14.5).
+    function _slash(uint64 index, uint32 epoch_, address committer, address challenger) private {
         uint256 slashed = stakeOf[committer];
         stakeOf[committer] = 0;
         uint256 burn = slashed * BURN_BPS / 10_000;
         uint256 reward = slashed - burn;
         burned += burn;
         creditOf[challenger] += reward;
-        emit BatchRejected(index, next, challenger, reward, burn);
+        emit BatchRejected(index, epoch_, challenger, reward, burn);
     }
 
     /// @dev True iff batch `index` is still the one committed in `epoch_`: not past the tip, and not

@@ -67,7 +67,7 @@ interface IBridge {
     error BatchNotFinal(uint64 batchIndex);
     /// @notice The state preimage does not hash to the batch's state root.
     error StateRootMismatch(uint64 batchIndex, bytes32 given, bytes32 stored);
-    /// @notice A withdrawal proof does not have exactly 32 siblings.
+    /// @notice A withdrawal or account proof does not have exactly 32 siblings.
     error BadProofLength(uint256 length);
     /// @notice The withdrawal leaf is not in the state's withdrawal tree.
     error WithdrawalNotInState(uint32 index);

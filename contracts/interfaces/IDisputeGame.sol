@@ -44,9 +44,9 @@ interface IDisputeGame {
     // Errors
     // -----------------------------------------------------------------------------------------------------
 
-    /// @notice The Rollup does not name this contract as its DisputeGame.
     /// @notice The rollup is frozen: no game moves; `close` refunds (§16).
     error RollupFrozen();
+    /// @notice The Rollup does not name this contract as its DisputeGame.
     error WrongRollup(address rollup, address named);
     /// @notice The one-step verifier serves another Rollup.
     error WrongVerifier(address verifier, address itsRollup);

@@ -55,16 +55,17 @@ interface IRollup {
     /// @notice Batch `index` is final with `stateRoot`. Emitted for the genesis batch 0 at deployment.
     event BatchFinalized(uint64 indexed index, bytes32 stateRoot);
 
-    /// @notice Batch `index` lost a dispute game: the tip rewound to its parent (dropping every later batch)
-    ///         and the epoch moved to `epoch`; `reward` of the committer's stake went to `challenger`'s
+    /// @notice Batch `index` lost a dispute game: the tip rewound to its parent (dropping every later batch;
+    ///         no rewind if the rollup froze before the game was resolved) and the epoch is `epoch`; `reward` of the committer's stake went to `challenger`'s
     ///         credit and `burned` is locked here forever.
     event BatchRejected(uint64 indexed index, uint32 epoch, address indexed challenger, uint256 reward, uint256 burned);
 
     /// @notice A game against batch `index` was opened; the Rollup holds its challenge bond.
     event GameLocked(uint64 indexed index, address indexed challenger, uint32 openGames);
 
-    /// @notice A game against batch `index` ended; its bond went to `bondTo`'s credit.
-    event GameSettled(uint64 indexed index, address indexed challenger, address bondTo, bool batchLive);
+    /// @notice A game against batch `index` ended; its bond went to `bondTo`'s credit; `counted` is false when
+    ///         the batch was dropped first and the game ended as a refund.
+    event GameSettled(uint64 indexed index, address indexed challenger, address bondTo, bool counted);
 
     /// @notice `staker` added `amount` wei to its stake, now `total`.
     event Staked(address indexed staker, uint256 amount, uint256 total);
@@ -248,11 +249,12 @@ interface IRollup {
     /// @notice Ends a game against batch `index` committed in `epoch`. If the batch was dropped meanwhile the
     ///         bond is refunded; else a challenger win rewinds the tip to the batch's parent and pays
     ///         the challenger its bond and half the committer's stake (the other half burned), and a
-    ///         defender win pays the bond to the committer.
-    /// @return live Whether the batch was still live (not dropped) when the game ended.
+    ///         defender win pays the bond to the committer. A challenger win decided before a freeze that
+    ///         dropped the batch still slashes (without a rewind: the tip is pinned).
+    /// @return counted Whether the verdict counted (else the game ends as a refund).
     function settleChallenge(uint64 index, uint32 epoch, address challenger, bool challengerWon)
         external
-        returns (bool live);
+        returns (bool counted);
 
     // -----------------------------------------------------------------------------------------------------
     // Views

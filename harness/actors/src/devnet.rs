@@ -16,6 +16,7 @@ use crate::{
         challenger::{Challenger, ChallengerStrategy},
         defender::{Defender, DefenderStrategy},
     },
+    guardian::Guardian,
     sequencer::Sequencer,
     user::User,
     wallet::L1Account,
@@ -79,6 +80,8 @@ pub struct Devnet {
     pub sequencer: Sequencer,
     /// The demo ERC20 on L1.
     pub token: Address,
+    /// The guardian: a 3-of-5 Safe, relayed by the deployer.
+    pub guardian: Guardian,
     /// Funded users, in the config's order.
     pub users: Vec<User>,
     /// The L1 node (stopped on drop).
@@ -97,13 +100,15 @@ impl Devnet {
         let endpoint = node.endpoint();
         let deployer = L1Account::connect(&endpoint, dev_signer(DEPLOYER_KEY)?)?;
         let sequencer_account = L1Account::connect(&endpoint, dev_signer(SEQUENCER_KEY)?)?;
+        // Deployed first: the Rollup names its guardian at construction.
+        let guardian = Guardian::deploy(deployer.clone(), "bulwark devnet guardian", 5, 3).await?;
         let params = DeployParams {
             sequencer: sequencer_account.address(),
             window: config.window,
             stake: U256::from(config.stake),
             challenge_bond: U256::from(config.challenge_bond),
             clock: config.clock,
-            guardian: deployer.address(),
+            guardian: guardian.address(),
             deadline: config.deadline,
             pause: config.pause,
             cooldown: config.cooldown,
@@ -130,6 +135,7 @@ impl Devnet {
             deployer,
             sequencer,
             token,
+            guardian,
             users,
             node,
         })

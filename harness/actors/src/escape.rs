@@ -98,7 +98,11 @@ pub async fn freeze_if_overdue(
         return Ok(None);
     }
     let sent = send(rollup.freeze(rollup_message(&oldest.message)), "freeze").await?;
-    tracing::info!(overdue = oldest.message.index, gas = sent.gas_used, "froze the rollup");
+    tracing::info!(
+        overdue = oldest.message.index,
+        gas = sent.gas_used,
+        "froze the rollup"
+    );
     Ok(Some(sent))
 }
 
@@ -140,8 +144,7 @@ pub async fn plan(account: &L1Account, deployment: &Deployment) -> Result<Escape
         let err = ChainError::contract("escape", &e);
         match &err {
             ChainError::Contract {
-                revert:
-                    bulwark_chain::bindings::Revert::Bridge(Bridge::BridgeErrors::NotFrozen(_)),
+                revert: bulwark_chain::bindings::Revert::Bridge(Bridge::BridgeErrors::NotFrozen(_)),
                 ..
             } => EscapeError::NotFrozen,
             _ => EscapeError::Chain(err),

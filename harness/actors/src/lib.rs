@@ -5,6 +5,7 @@ pub mod devnet;
 pub mod dispute;
 pub mod escape;
 pub mod exit;
+pub mod guardian;
 pub mod scenario;
 pub mod sequencer;
 pub mod transcript;

@@ -2,12 +2,12 @@
 //! messages, executes them with the engine, and commits each batch (header,
 //! records, post-state preimage, trace root) by a direct call, on its stake.
 //! It keeps what each batch claimed, for its defender to reveal; tests can
-//! make it lie ([`Fault`]).
+//! make it lie ([`Fault`]) or censor ([`Censorship`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::{B256, Bytes};
+use alloy::primitives::{Address, B256, Bytes};
 use bulwark_chain::{
     ChainError, Deployment, Sent,
     bindings::Rollup,
@@ -67,6 +67,32 @@ pub struct CommitReport {
     pub sent: Sent,
 }
 
+/// Which queued messages the sequencer consumes. Messages are consumed in
+/// queue order, so ignoring one holds back every message queued after it:
+/// censoring one user stalls the whole queue, which is what makes the
+/// deadline (PROTOCOL §16) bite.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Censorship {
+    /// Consume every pending message (an honest sequencer).
+    #[default]
+    None,
+    /// Stop at the first message from any of these L1 senders.
+    Senders(BTreeSet<Address>),
+    /// Consume no message at all (records only).
+    AllMessages,
+}
+
+impl Censorship {
+    /// Whether message `m` is one this policy refuses to consume.
+    fn refuses(&self, m: &QueuedMessage) -> bool {
+        match self {
+            Self::None => false,
+            Self::Senders(senders) => senders.contains(&m.sender),
+            Self::AllMessages => true,
+        }
+    }
+}
+
 /// A sequencer with its local view of the L2 at the Rollup's tip.
 pub struct Sequencer {
     account: L1Account,
@@ -76,6 +102,7 @@ pub struct Sequencer {
     state: State,
     tip: u64,
     claims: Claims,
+    censorship: Censorship,
 }
 
 impl Sequencer {
@@ -90,6 +117,7 @@ impl Sequencer {
             state: State::genesis(),
             tip: 0,
             claims: Claims::default(),
+            censorship: Censorship::None,
         }
     }
 
@@ -111,6 +139,11 @@ impl Sequencer {
     /// Sets the fee recipients for later batches.
     pub fn set_header(&mut self, header: Header) {
         self.header = header;
+    }
+
+    /// Sets which messages later batches leave out (for adversarial tests).
+    pub fn set_censorship(&mut self, censorship: Censorship) {
+        self.censorship = censorship;
     }
 
     /// A sequencer restarting against a live deployment: its state is rebuilt
@@ -136,6 +169,7 @@ impl Sequencer {
             state: rebuilt.state,
             tip,
             claims: Claims::default(),
+            censorship: Censorship::None,
         })
     }
 
@@ -155,7 +189,8 @@ impl Sequencer {
         send(rollup.stake().value(self.deployment.params.stake), "stake").await
     }
 
-    /// Messages queued on L1 that the tip has not consumed.
+    /// Messages queued on L1 that the tip has not consumed, up to the first
+    /// one its censorship refuses.
     pub async fn pending_messages(&self) -> Result<Vec<L1Message>, ChainError> {
         let blocks = Blocks::to_head(&self.account.provider, self.deployment.deploy_block).await?;
         let queued =
@@ -164,6 +199,7 @@ impl Sequencer {
         queued
             .iter()
             .filter(|m| m.index >= consumed)
+            .take_while(|m| !self.censorship.refuses(m))
             .map(QueuedMessage::to_engine)
             .collect()
     }

@@ -21,9 +21,9 @@ pub struct User {
     pub l1: L1Account,
 }
 
-/// A deposit that reached the Bridge's queue.
+/// A message (a deposit or a forced withdrawal) that reached the Bridge's queue.
 #[derive(Clone, Debug)]
-pub struct Deposit {
+pub struct Queued {
     /// The message as queued (decoded from the receipt's log).
     pub message: QueuedMessage,
     /// The receipt.
@@ -50,7 +50,7 @@ impl User {
         deployment: &Deployment,
         amount: u128,
         target: u64,
-    ) -> Result<Deposit, ChainError> {
+    ) -> Result<Queued, ChainError> {
         let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
         let sent = send(
             bridge.depositETH(target).value(U256::from(amount)),
@@ -58,7 +58,7 @@ impl User {
         )
         .await?;
         let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
-        Ok(Deposit { message, sent })
+        Ok(Queued { message, sent })
     }
 
     /// Approves and deposits `amount` of an ERC20 to `target`.
@@ -68,7 +68,7 @@ impl User {
         token: Address,
         amount: u128,
         target: u64,
-    ) -> Result<Deposit, ChainError> {
+    ) -> Result<Queued, ChainError> {
         let erc20 = DemoToken::new(token, &self.l1.provider);
         send(
             erc20.approve(deployment.bridge, U256::from(amount)),
@@ -82,7 +82,29 @@ impl User {
         )
         .await?;
         let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
-        Ok(Deposit { message, sent })
+        Ok(Queued { message, sent })
+    }
+
+    /// Queues a forced withdrawal of `amount` of `token` from L2 account
+    /// `account` (which this user must own, or the STF skips it): the way
+    /// out when the sequencer ignores the user's signed withdrawals. The
+    /// sequencer must consume it within the deadline or anyone may freeze
+    /// the rollup (PROTOCOL §16).
+    pub async fn force_withdrawal(
+        &self,
+        deployment: &Deployment,
+        account: u32,
+        token: u32,
+        amount: u128,
+    ) -> Result<Queued, ChainError> {
+        let bridge = Bridge::new(deployment.bridge, &self.l1.provider);
+        let sent = send(
+            bridge.forceWithdrawal(u64::from(account), token, amount),
+            "forceWithdrawal",
+        )
+        .await?;
+        let message = QueuedMessage::from_receipt(&sent.receipt, deployment.bridge)?;
+        Ok(Queued { message, sent })
     }
 
     /// Signs a transfer with the wallet's typed-data signing.
