@@ -117,7 +117,7 @@ contract RollupTest is BaseTest {
         new Rollup(c); // the bounds themselves are allowed
     }
 
-    /// @dev cooldown >= D - P: no two pauses fit inside one deadline (§17).
+    /// @dev cooldown >= D - P: pauses inside one deadline add up to at most PAUSE (§17).
     function test_RevertWhen_ConstructorCooldownTooShort() public {
         IRollup.Config memory c = _config(address(0xB41D6E), address(dispute), sequencer);
         c.cooldown = c.deadline - c.pause - 1;
