@@ -53,10 +53,12 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
     /// @dev Withdrawal leaf indices already paid.
     BitMaps.BitMap private _paid;
 
-    /// @dev The pinned batch's state root, index and messages consumed, once frozen.
+    /// @dev The pinned batch's state root once frozen (a keccak output, so nonzero: an exit reads only it).
     bytes32 private _escapeRoot;
+    /// @dev The pinned batch and its messages consumed, with the flag a refund reads: one slot.
     uint64 private _escapeBatch;
     uint64 private _escapeMsgs;
+    bool private _escapeOpen;
     /// @dev Account indices of the pinned state already exited.
     BitMaps.BitMap private _exited;
     /// @dev Queue indices already refunded.
@@ -161,9 +163,9 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
         nonReentrant
     {
         // Checks.
-        if (!_frozen) revert NotFrozen();
-        bytes32 given = LibHash.stateRoot(post);
         bytes32 pinned = _escapeRoot;
+        if (pinned == 0) revert NotFrozen();
+        bytes32 given = LibHash.stateRoot(post);
         if (given != pinned) revert NotEscapeRoot(given, pinned);
         if (proof.length != TREE_DEPTH) revert BadProofLength(proof.length);
         // Positions at or past nextAccountIndex hold Z[0], which no account leaf hashes to.
@@ -187,7 +189,7 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
     /// @inheritdoc IBridge
     function refund(L1Message calldata m) external nonReentrant {
         // Checks.
-        if (!_frozen) revert NotFrozen();
+        if (!_escapeOpen) revert NotFrozen();
         uint64 consumed = _escapeMsgs;
         if (m.index < consumed) revert MessageConsumed(m.index, consumed);
         // An index never queued has hash zero, which no preimage matches.
@@ -219,6 +221,7 @@ contract Bridge is IBridge, ReentrancyGuardTransient {
         _escapeRoot = stateRoot;
         _escapeBatch = finalBatch;
         _escapeMsgs = msgsConsumed;
+        _escapeOpen = true;
         emit EscapeOpened(finalBatch, stateRoot, msgsConsumed);
     }
 

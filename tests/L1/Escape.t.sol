@@ -599,6 +599,52 @@ contract EscapeTest is BaseTest {
         _refund(0, stranger);
     }
 
+    /// @dev A game decided against a batch that a rewind dropped before the freeze is not revived by the
+    ///      freeze: it settles as a refund and the committer's fresh stake is untouched. With `recommit`,
+    ///      a new batch sits at the same index in a later epoch (the epoch check); without, the index is
+    ///      above the tip at the freeze (the tip check).
+    function _rewoundGameStaysDropped(bool recommit) internal {
+        L1Message memory m = _depositETH(alice, 1 ether);
+        uint64 b1 = _commit("", _records(1, 1), _post(_emptyRoot(), 1, 0));
+        uint64 b2 = _commitRecords(2); // 2 steps: the defender moves first, and times out
+        vm.prank(carol);
+        uint256 g1 = dispute.open{value: CHALLENGE_BOND}(b1);
+        vm.prank(bob);
+        uint256 g2 = dispute.open{value: CHALLENGE_BOND}(b2);
+        vm.warp(block.timestamp + CLOCK);
+        dispute.timeout(g1);
+        dispute.timeout(g2); // decided for bob, never resolved before the freeze
+        assertEq(uint8(dispute.game(g2).status), uint8(GameStatus.ChallengerWon));
+        dispute.resolve(g1); // rewinds to 0 and slashes the sequencer
+        assertEq(rollup.tip(), 0);
+        vm.prank(sequencer);
+        rollup.stake{value: STAKE}();
+
+        L1Message memory overdue = m;
+        if (recommit) {
+            assertEq(_commit("", _records(1, 7), _post(_emptyRoot(), 1, 0)), b1);
+            assertEq(_commitRecords(2), b2, "a new batch at the dropped index");
+            overdue = _depositETH(alice, 1 ether);
+        }
+        _freezeWith(overdue);
+
+        vm.expectEmit(address(rollup));
+        emit IRollup.GameSettled(b2, bob, bob, false);
+        dispute.resolve(g2);
+        assertEq(uint8(dispute.game(g2).status), uint8(GameStatus.Dropped));
+        assertEq(rollup.creditOf(bob), CHALLENGE_BOND, "bond back, no reward");
+        assertEq(rollup.stakeOf(sequencer), STAKE, "the fresh stake is not slashed again");
+        assertEq(rollup.burned(), STAKE / 2, "only the first slash burned");
+    }
+
+    function test_Escape_gameOnBatchRewoundBeforeFreezeStaysDropped() public {
+        _rewoundGameStaysDropped(false);
+    }
+
+    function test_Escape_gameOnBatchReplacedBeforeFreezeStaysDropped() public {
+        _rewoundGameStaysDropped(true);
+    }
+
     /// @dev Only the Rollup opens the escape hatch: an attacker cannot pin a root of its own.
     function test_RevertWhen_BridgeHooksCalledByStranger() public {
         vm.prank(stranger);
