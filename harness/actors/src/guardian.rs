@@ -100,9 +100,15 @@ impl Guardian {
         self.pause(deployment).await.map(Some)
     }
 
-    async fn call(&self, deployment: &Deployment, data: Vec<u8>) -> Result<Sent, ChainError> {
+    /// Has the Safe call any contract: for tests showing what the guardian
+    /// cannot do (every such call reverts with the target's own error).
+    pub async fn exec(&self, to: Address, data: Vec<u8>) -> Result<Sent, ChainError> {
         self.multisig
-            .exec(&self.relayer.provider, deployment.rollup, Bytes::from(data))
+            .exec(&self.relayer.provider, to, Bytes::from(data))
             .await
+    }
+
+    async fn call(&self, deployment: &Deployment, data: Vec<u8>) -> Result<Sent, ChainError> {
+        self.exec(deployment.rollup, data).await
     }
 }

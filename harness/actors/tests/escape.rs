@@ -343,10 +343,13 @@ async fn censored_rollup_freezes(l1: L1Kind) {
         format!("{refund_again}").contains("AlreadyRefunded"),
         "{refund_again}"
     );
-    let genesis = bulwark_engine::State::genesis();
-    let proof = plan.exits[0];
+    // The sequencer's own state at its dropped tip: a real state, but not the pinned one.
+    let dropped = devnet.sequencer.state().clone();
+    let proof = dropped
+        .account_proof(a_eth)
+        .expect("alice's account in the dropped state");
     let other_root = bridge.exit(
-        (&genesis.preimage()).into(),
+        (&dropped.preimage()).into(),
         Bridge::AccountLeaf {
             owner: proof.leaf.owner,
             token: proof.leaf.token.0,
