@@ -37,6 +37,15 @@ fn short(h: &B256) -> String {
     format!("{}…{}", &s[..10], &s[s.len() - 4..])
 }
 
+/// "batch 2 is", "batches 2–3 are": a run of batches in a sentence.
+fn batch_span(first: u64, last: u64) -> String {
+    if first == last {
+        format!("batch {first} is")
+    } else {
+        format!("batches {first}–{last} are")
+    }
+}
+
 /// One thing that happened.
 #[derive(Clone, Debug)]
 pub enum Event {
@@ -104,6 +113,86 @@ pub enum Event {
     DoublePayoutRefused { index: u32, reason: String },
     /// The sequencer took its stake back.
     StakeWithdrawn { amount: U256, gas: u64 },
+    /// L1 time moved forward, to the point named.
+    Waited { seconds: u64, until: String },
+    /// A user queued a forced withdrawal on L1 (PROTOCOL §16): the tip must
+    /// consume it by `queued_at + deadline`, or anyone may freeze the rollup.
+    ForcedWithdrawal {
+        user: String,
+        account: u64,
+        symbol: String,
+        amount: u128,
+        message: u64,
+        queued_at: u64,
+        deadline: u64,
+        gas: u64,
+    },
+    /// The guardian paused commits and deposits (PROTOCOL §17).
+    Paused {
+        guardian: Address,
+        threshold: u64,
+        owners: usize,
+        until: u64,
+        next_pause_at: u64,
+        gas: u64,
+    },
+    /// An action was refused on L1, with the error it reverted with.
+    Refused {
+        who: String,
+        action: String,
+        error: String,
+    },
+    /// Where a queued message stands against its deadline, as of L1 time `now`.
+    Deadline {
+        message: u64,
+        what: String,
+        due_at: u64,
+        now: u64,
+    },
+    /// A batch consumed a message before its deadline.
+    DeadlineMet {
+        batch: u64,
+        message: u64,
+        what: String,
+        consumed_at: u64,
+        due_at: u64,
+    },
+    /// The rollup froze: the tip fell back to the pinned batch, the last final one.
+    Frozen {
+        by: String,
+        message: u64,
+        overdue_by: u64,
+        pinned: u64,
+        dropped_tip: u64,
+        gas: u64,
+    },
+    /// An account leaf of the pinned batch's state was paid out on L1.
+    Exited {
+        user: String,
+        account: u32,
+        symbol: String,
+        amount: u128,
+        l1_change: String,
+        gas: u64,
+    },
+    /// A withdrawal leaf of the pinned state was paid after the freeze.
+    EscapeWithdrawal {
+        user: String,
+        index: u32,
+        symbol: String,
+        amount: u128,
+        l1_change: String,
+        gas: u64,
+    },
+    /// A deposit the pinned batch never consumed went back to its L1 sender.
+    Refunded {
+        user: String,
+        message: u64,
+        symbol: String,
+        amount: u128,
+        l1_change: String,
+        gas: u64,
+    },
     /// A check the scenario makes, and whether it held.
     Check { what: String, ok: bool },
     /// A free-form line of a table.
@@ -207,6 +296,132 @@ impl fmt::Display for Event {
                     units(u128::try_from(*amount).unwrap_or(u128::MAX))
                 )
             }
+            Self::Waited { seconds, until } => {
+                write!(f, "L1 time moves forward {seconds} s ({until})")
+            }
+            Self::ForcedWithdrawal {
+                user,
+                account,
+                symbol,
+                amount,
+                message,
+                queued_at,
+                deadline,
+                gas,
+            } => write!(
+                f,
+                "{user} forces a withdrawal of {} {symbol} from account #{account} on L1: message #{message}, \
+                 queued at L1 time {queued_at}; the tip must consume it within the {deadline} s deadline, by {} ({gas} gas)",
+                units(*amount),
+                queued_at + deadline
+            ),
+            Self::Paused {
+                guardian,
+                threshold,
+                owners,
+                until,
+                next_pause_at,
+                gas,
+            } => write!(
+                f,
+                "the guardian (Safe {guardian}, {threshold} of its {owners} owners sign) pauses commits and deposits until L1 time {until}; \
+                 no new pause before {next_pause_at} ({gas} gas)"
+            ),
+            Self::Refused { who, action, error } => {
+                write!(f, "{who}: {action} is refused with {error}")
+            }
+            Self::Deadline {
+                message,
+                what,
+                due_at,
+                now,
+            } => {
+                if now > due_at {
+                    write!(
+                        f,
+                        "message #{message} ({what}) is not consumed by the tip: its deadline {due_at} passed {} s ago",
+                        now - due_at
+                    )
+                } else {
+                    write!(
+                        f,
+                        "message #{message} ({what}) is the oldest the tip has not consumed: due at L1 time {due_at}, {} s left",
+                        due_at - now
+                    )
+                }
+            }
+            Self::DeadlineMet {
+                batch,
+                message,
+                what,
+                consumed_at,
+                due_at,
+            } => write!(
+                f,
+                "batch {batch} consumes message #{message} ({what}) at L1 time {consumed_at}: {} s before its deadline {due_at}",
+                due_at.saturating_sub(*consumed_at)
+            ),
+            Self::Frozen {
+                by,
+                message,
+                overdue_by,
+                pinned,
+                dropped_tip,
+                gas,
+            } => {
+                write!(
+                    f,
+                    "{by} freezes the rollup with message #{message}, overdue by {overdue_by} s: the pinned batch is {pinned} \
+                     (the last final one)"
+                )?;
+                if dropped_tip > pinned {
+                    write!(
+                        f,
+                        ", pending {} dropped",
+                        batch_span(pinned + 1, *dropped_tip)
+                    )?;
+                }
+                write!(f, " ({gas} gas)")
+            }
+            Self::Exited {
+                user,
+                account,
+                symbol,
+                amount,
+                l1_change,
+                gas,
+            } => write!(
+                f,
+                "exit of account #{account}: {user}'s {} {symbol} in the pinned batch paid on L1 \
+                 ({user}'s L1 balance {l1_change} {symbol}; {gas} gas)",
+                units(*amount)
+            ),
+            Self::EscapeWithdrawal {
+                user,
+                index,
+                symbol,
+                amount,
+                l1_change,
+                gas,
+            } => write!(
+                f,
+                "withdrawal #{index} of the pinned batch: {} {symbol} to {user}, proven against the pinned batch and paid \
+                 ({user}'s L1 balance {l1_change} {symbol}; {gas} gas)",
+                units(*amount)
+            ),
+            Self::Refunded {
+                user,
+                message,
+                symbol,
+                amount,
+                l1_change,
+                gas,
+            } => write!(
+                f,
+                "refund of message #{message}: {user}'s deposit of {} {symbol}, never consumed by the pinned batch, \
+                 goes back ({user}'s L1 balance {l1_change} {symbol}; {gas} gas)",
+                units(*amount)
+            ),
             Self::Check { what, ok } => write!(f, "[{}] {what}", if *ok { "ok" } else { "FAILED" }),
             Self::Line(line) => f.write_str(line),
         }

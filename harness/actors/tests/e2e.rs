@@ -1,6 +1,7 @@
 //! The happy path end to end on both L1 clients: deposits, L2 transfers with
-//! invalid ones among them, commits, finality, withdrawals proven from a state
-//! rebuilt from L1, and L1 balances matching L2 exactly. Running it on
+//! invalid ones among them, commits, a forced withdrawal consumed before its
+//! deadline through a guardian pause, finality, withdrawals proven from a
+//! state rebuilt from L1, and L1 balances matching L2 exactly. Running it on
 //! Hardhat's node too shows nothing depends on anvil beyond time travel, and
 //! that every transaction fits EIP-7825's 2^24 gas cap, which that node enforces.
 
@@ -29,7 +30,10 @@ async fn run(l1: L1Kind) {
         "failed checks on {l1}: {:?}",
         outcomes.failed_checks
     );
-    assert_eq!(outcomes.batches, 3, "three batches committed and finalized");
+    assert_eq!(
+        outcomes.batches, 4,
+        "four batches committed and finalized (the fourth consumes the forced withdrawal)"
+    );
 
     let reasons: Vec<&str> = outcomes
         .skipped
@@ -57,8 +61,18 @@ async fn run(l1: L1Kind) {
     paid.sort();
     assert_eq!(
         paid,
-        vec![(0, ETH), (0, 2 * ETH), (1, 75 * ETH), (1, 100 * ETH)],
-        "the four withdrawals paid on L1"
+        vec![
+            (0, ETH / 2),
+            (0, ETH),
+            (0, 2 * ETH),
+            (1, 75 * ETH),
+            (1, 100 * ETH)
+        ],
+        "the four signed withdrawals and carol's forced one paid on L1"
+    );
+    assert!(
+        outcomes.gas.forced_withdrawal > 0 && outcomes.gas.guardian_pause > 0,
+        "the forced withdrawal and the guardian's pause were sent"
     );
     assert!(
         outcomes

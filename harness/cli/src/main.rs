@@ -10,6 +10,7 @@ use std::{
 use bulwark_actors::{
     devnet::DevnetConfig,
     scenario::{
+        censor,
         dispute_gas::{self, DisputeTable},
         gas_per_transfer::{self, Measurement},
         gas_report::GasReport,
@@ -40,6 +41,11 @@ enum Command {
         /// Challenge window in seconds.
         #[arg(long, default_value_t = 3_600)]
         window: u64,
+        /// Run the censorship scenario instead: the sequencer ignores a forced
+        /// withdrawal past its deadline, a keeper freezes the rollup, and
+        /// everyone exits from the last final batch.
+        #[arg(long)]
+        censor: bool,
     },
     /// Measure L1 gas per L2 transfer from commit receipts at several batch sizes.
     GasPerTransfer {
@@ -76,7 +82,8 @@ async fn main() -> eyre::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Demo { l1, window } => demo(l1, window).await,
+        Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,
+        Command::Demo { l1, window, .. } => demo(l1, window).await,
         Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),
         Command::Gas {
             l1,
@@ -212,6 +219,10 @@ async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
         "gas: depositETH {}, depositERC20 {} (first {}), finalizeBatch {}, finalizeWithdrawal ETH {} / ERC20 {}",
         g.deposit_eth, g.deposit_erc20, g.deposit_erc20_first, g.finalize_batch, g.withdraw_eth, g.withdraw_erc20
     )));
+    transcript.push(Event::Line(format!(
+        "gas: forceWithdrawal {}, the guardian's pause through its Safe {}",
+        g.forced_withdrawal, g.guardian_pause
+    )));
     for (records, messages, gas) in &g.commits {
         transcript.push(Event::Line(format!(
             "gas: commit of {records} records + {messages} messages: {gas}"
@@ -226,6 +237,55 @@ async fn demo(l1: L1Kind, window: u64) -> eyre::Result<()> {
         outcomes.batches,
         outcomes.skipped.len(),
         outcomes.payouts.len(),
+        outcomes.failed_checks.len(),
+        started.elapsed().as_secs_f64()
+    )));
+    if !outcomes.failed_checks.is_empty() {
+        bail!("checks failed: {:?}", outcomes.failed_checks);
+    }
+    Ok(())
+}
+
+async fn demo_censor(l1: L1Kind, window: u64) -> eyre::Result<()> {
+    let started = Instant::now();
+    let config = DevnetConfig {
+        l1,
+        window,
+        users: censor::USERS.map(String::from).to_vec(),
+        ..DevnetConfig::default()
+    };
+    let mut transcript = Transcript::printing();
+    let outcomes = censor::run(&config, &mut transcript)
+        .await
+        .wrap_err("the censorship scenario failed")?;
+
+    transcript.push(Event::Stage("Summary".into()));
+    let g = &outcomes.gas;
+    /// `lo..hi` of the gas figures, or the one figure when all are equal.
+    fn span(gas: impl Iterator<Item = u64> + Clone) -> String {
+        match (gas.clone().min(), gas.max()) {
+            (Some(lo), Some(hi)) if lo < hi => format!("{lo}..{hi}"),
+            (Some(lo), _) => lo.to_string(),
+            _ => "-".into(),
+        }
+    }
+    transcript.push(Event::Line(format!(
+        "gas: forceWithdrawal {}, freeze {}, exit {}, withdrawal {}, refund {}",
+        g.forced_withdrawal,
+        g.freeze,
+        span(g.exits.iter().map(|e| e.1)),
+        span(g.withdrawals.iter().map(|w| w.1)),
+        span(g.refunds.iter().map(|r| r.1)),
+    )));
+    transcript.push(Event::Line(format!(
+        "frozen at tip {}, pinned batch {}; paid: exits {}, withdrawals {}, refunds {}; {} actions refused; \
+         {} checks failed, {:.1} s",
+        outcomes.tip_at_freeze,
+        outcomes.pinned,
+        g.exits.len(),
+        g.withdrawals.len(),
+        g.refunds.len(),
+        outcomes.refused.len(),
         outcomes.failed_checks.len(),
         started.elapsed().as_secs_f64()
     )));

@@ -1,15 +1,19 @@
 //! The happy path, end to end: users deposit ETH and an ERC20 on L1, transact
 //! on L2 (with invalid transactions among them, each skipped and reported),
-//! the sequencer commits batches, they finalize, users withdraw with proofs
-//! from a state rebuilt from L1 alone, and every L1 balance change is checked
+//! a user the sequencer ignores forces a withdrawal on L1 and the sequencer
+//! consumes it before the deadline even though the guardian pauses at the
+//! worst moment, the batches finalize, users withdraw with proofs from a
+//! state rebuilt from L1 alone, and every L1 balance change is checked
 //! against the L2 state.
 
 use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, U256};
 use bulwark_chain::{
-    balance_of,
-    bindings::{Bridge::BridgeErrors, Rollup},
+    ChainError, balance_of,
+    bindings::{Bridge, Bridge::BridgeErrors, Rollup, Safe},
+    dispute::{batch as batch_record, l1_time},
+    node::advance_time,
     send,
 };
 use bulwark_engine::{
@@ -17,9 +21,10 @@ use bulwark_engine::{
     Withdraw,
 };
 
-use super::ScenarioError;
+use super::{ScenarioError, expect_refused, narrate_commit};
 use crate::{
     devnet::{Devnet, DevnetConfig},
+    escape::oldest_unconsumed,
     exit::{ExitError, bridge_holdings, final_state, finalize_withdrawal, l2_total},
     sequencer::CommitReport,
     transcript::{Event, Transcript, signed_units},
@@ -40,6 +45,10 @@ pub struct GasFigures {
     pub deposit_erc20: u64,
     /// Each commit: (records, messages, gas).
     pub commits: Vec<(usize, u64, u64)>,
+    /// A `forceWithdrawal` (PROTOCOL §16).
+    pub forced_withdrawal: u64,
+    /// The guardian's pause, relayed through its Safe.
+    pub guardian_pause: u64,
     /// A `finalizeBatch`.
     pub finalize_batch: u64,
     /// A `finalizeWithdrawal` of ETH.
@@ -398,14 +407,132 @@ pub async fn run(
     );
     let report = devnet.sequencer.commit(records).await?;
     record_commit(transcript, &mut gas, &report);
+
+    // --- Batch 4: a forced withdrawal, through the guardian's worst pause -----
+    transcript.push(Event::Stage(
+        "Batch 4: a forced withdrawal on L1, through a guardian pause".into(),
+    ));
+    let deployer = devnet.deployer.provider.clone();
+    let rollup = Rollup::new(d.rollup, &deployer);
+    let call = |name: &'static str| move |e: alloy::contract::Error| ChainError::contract(name, &e);
+    let forced_amount = ETH / 2;
+    transcript.push(Event::Line(format!(
+        "the sequencer ignores carol's signed L2 withdrawals, so she takes {} ETH out the way no sequencer can refuse",
+        crate::transcript::units(forced_amount)
+    )));
+    let forced = carol
+        .force_withdrawal(&d, carol_eth.0, TokenId::ETH.0, forced_amount)
+        .await?;
+    gas.forced_withdrawal = forced.sent.gas_used;
+    let deadline = rollup.DEADLINE().call().await.map_err(call("DEADLINE"))?;
+    let due_at = forced.message.queued_at + deadline;
+    let forced_what = format!(
+        "carol's forced withdrawal of {} ETH",
+        crate::transcript::units(forced_amount)
+    );
+    transcript.push(Event::ForcedWithdrawal {
+        user: carol.name.clone(),
+        account: u64::from(carol_eth.0),
+        symbol: "ETH".into(),
+        amount: forced_amount,
+        message: forced.message.index,
+        queued_at: forced.message.queued_at,
+        deadline,
+        gas: forced.sent.gas_used,
+    });
+
+    // The guardian pauses the moment the forced withdrawal waits: the worst
+    // it can do. Commits and deposits stop; the deadline does not move.
+    let paused = devnet.guardian.pause_at_worst(&d).await?.ok_or_else(|| {
+        ScenarioError::Setup("the guardian found no forced withdrawal to pause against".into())
+    })?;
+    gas.guardian_pause = paused.gas_used;
+    let until = rollup
+        .pausedUntil()
+        .call()
+        .await
+        .map_err(call("pausedUntil"))?;
+    let next_pause_at = rollup
+        .nextPauseAt()
+        .call()
+        .await
+        .map_err(call("nextPauseAt"))?;
+    let safe = Safe::new(devnet.guardian.address(), &deployer);
+    let threshold = safe
+        .getThreshold()
+        .call()
+        .await
+        .map_err(call("Safe.getThreshold"))?;
+    let owners = safe
+        .getOwners()
+        .call()
+        .await
+        .map_err(call("Safe.getOwners"))?;
+    transcript.push(Event::Paused {
+        guardian: devnet.guardian.address(),
+        threshold: u64::try_from(threshold).unwrap_or(u64::MAX),
+        owners: owners.len(),
+        until,
+        next_pause_at,
+        gas: paused.gas_used,
+    });
+    transcript.push(Event::Deadline {
+        message: forced.message.index,
+        what: forced_what.clone(),
+        due_at,
+        now: l1_time(&deployer).await?,
+    });
+    let refused = devnet.sequencer.commit(Vec::new()).await;
+    expect_refused(
+        transcript,
+        "the sequencer",
+        "its commit of batch 4",
+        refused,
+        "CommitsPaused",
+    );
+    let refused = alice.deposit_eth(&d, ETH, u64::from(alice_eth.0)).await;
+    expect_refused(
+        transcript,
+        "alice",
+        "a deposit of 1 ETH",
+        refused,
+        "DepositsPausedUntil",
+    );
+
+    // The pause runs out by itself; the sequencer consumes the message in time.
+    let seconds = until.saturating_sub(l1_time(&deployer).await?);
+    advance_time(&deployer, seconds).await?;
+    transcript.push(Event::Waited {
+        seconds,
+        until: format!("the pause ends at L1 time {until}"),
+    });
+    let report = devnet.sequencer.commit(Vec::new()).await?;
+    record_commit(transcript, &mut gas, &report);
+    let consumed_at = batch_record(&deployer, d.rollup, report.batch)
+        .await?
+        .commit_time;
+    transcript.push(Event::DeadlineMet {
+        batch: report.batch,
+        message: forced.message.index,
+        what: forced_what,
+        consumed_at,
+        due_at,
+    });
+    let forced_leaf = devnet.sequencer.state().withdrawals().last().cloned();
+    let waiting = oldest_unconsumed(&deployer, &d).await?;
+    transcript.push(Event::Check {
+        what: format!(
+            "batch {} consumed the forced withdrawal before its deadline, despite the pause: nothing is overdue",
+            report.batch
+        ),
+        ok: report.messages == 1 && consumed_at <= due_at && waiting.is_none(),
+    });
     let batches = report.batch;
 
     // --- Finality ------------------------------------------------------------
     transcript.push(Event::Stage("Challenge window".into()));
     let seconds = devnet.pass_window().await?;
     transcript.push(Event::TimeTravel { seconds });
-    let deployer = devnet.deployer.provider.clone();
-    let rollup = Rollup::new(d.rollup, &deployer);
     for batch in 1..=batches {
         let sent = send(rollup.finalizeBatch(batch), "finalizeBatch").await?;
         gas.finalize_batch = sent.gas_used;
@@ -482,6 +609,29 @@ pub async fn run(
         });
         payouts.push((leaf.index.0, leaf.recipient, leaf.token.0, leaf.amount));
     }
+
+    // The forced withdrawal paid carol like any other withdrawal.
+    let forced_paid = match &forced_leaf {
+        Some(leaf) => {
+            Bridge::new(d.bridge, &deployer)
+                .paid(leaf.index.0)
+                .call()
+                .await
+                .map_err(call("paid"))?
+                && leaf.recipient == carol.address()
+                && leaf.amount == forced_amount
+                && payouts.iter().any(|(index, ..)| *index == leaf.index.0)
+        }
+        None => false,
+    };
+    transcript.push(Event::Check {
+        what: format!(
+            "carol's forced withdrawal (message #{}) was paid on L1: {} ETH",
+            forced.message.index,
+            crate::transcript::units(forced_amount)
+        ),
+        ok: forced_paid,
+    });
 
     // A second payout of the same leaf must revert.
     if let Some(first) = withdrawals.first() {
@@ -607,29 +757,7 @@ fn submit(
 }
 
 fn record_commit(transcript: &mut Transcript, gas: &mut GasFigures, report: &CommitReport) {
-    for step in &report.steps {
-        transcript.push(Event::Step {
-            batch: report.batch,
-            step: step.step,
-            what: step.input.to_string(),
-            outcome: step.outcome.to_string(),
-        });
-    }
-    let skipped = report
-        .steps
-        .iter()
-        .filter(|s| !matches!(s.outcome, Outcome::Applied))
-        .count();
-    transcript.push(Event::Committed {
-        batch: report.batch,
-        messages: report.messages,
-        records: report.records,
-        applied: report.steps.len() - skipped,
-        skipped,
-        calldata: report.calldata,
-        gas: report.sent.gas_used,
-        state_root: report.state_root,
-    });
+    narrate_commit(transcript, report);
     gas.commits
         .push((report.records, report.messages, report.sent.gas_used));
     gas.skipped.extend(
