@@ -32,7 +32,8 @@ bench: build
 	$(CARGO) bench -p bulwark-engine
 
 # forge's gas snapshot, then every figure from receipts on anvil (transfers per commit, the happy path,
-# whole dispute games at T = 16, 256, 1,024), printed and written to target/gas.json.
+# the escape hatch, whole dispute games at T = 16, 256, 1,024), printed and written to target/gas.json;
+# fails if a transaction reaches 2^24 gas or a figure misses its target.
 gas: build
 	npx forge snapshot
 	$(CARGO) run -p bulwark -- gas --json target/gas.json

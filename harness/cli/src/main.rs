@@ -115,6 +115,21 @@ async fn gas(l1: L1Kind, sizes: &[usize], traces: &[usize], json: &Path) -> eyre
     }
     report.add_happy_path(&outcomes.gas);
 
+    println!("running the censorship scenario (freeze, exits, refunds) on {l1} ...");
+    let censored = censor::run(
+        &DevnetConfig {
+            users: censor::USERS.map(String::from).to_vec(),
+            ..config.clone()
+        },
+        &mut Transcript::silent(),
+    )
+    .await
+    .wrap_err("running the censorship scenario")?;
+    if !censored.failed_checks.is_empty() {
+        bail!("censorship checks failed: {:?}", censored.failed_checks);
+    }
+    report.add_escape(&censored.gas);
+
     println!("playing dispute games at T = {traces:?} on {l1} ...");
     let config = DevnetConfig {
         users: ["alice", "bob", "carol", "dave", "watcher"]
@@ -139,6 +154,10 @@ async fn gas(l1: L1Kind, sizes: &[usize], traces: &[usize], json: &Path) -> eyre
     let over = report.over_cap();
     if !over.is_empty() {
         bail!("transactions at or above 2^24 gas: {over:?}");
+    }
+    let missed = report.over_target();
+    if !missed.is_empty() {
+        bail!("figures above their targets (name, gas, target): {missed:?}");
     }
     report
         .write_json(json)

@@ -4,10 +4,22 @@
 
 use std::{collections::BTreeMap, fmt, fs, io, io::Write, path::Path};
 
-use super::{dispute_gas::DisputeRun, gas_per_transfer::Measurement, happy_path::GasFigures};
+use super::{
+    censor::EscapeGas, dispute_gas::DisputeRun, gas_per_transfer::Measurement,
+    happy_path::GasFigures,
+};
 
 /// EIP-7825's cap: every transaction must use less gas than this.
 pub const TX_GAS_CAP: u64 = 1 << 24;
+
+/// The targets the issues set, by figure name: `make gas` fails above them.
+pub const TARGETS: [(&str, u64); 5] = [
+    ("dispute.move.max", 100_000),
+    ("dispute.step.max", 200_000),
+    ("dispute.whole.T1024", 1_000_000),
+    ("forced.request", 60_000),
+    ("escape.exit", 100_000),
+];
 
 /// Named figures for `make gas`: gas used, from receipts, and under
 /// `dispute.moves_per_side.*` move counts. Names sort; values are integers.
@@ -46,6 +58,18 @@ impl GasReport {
             .collect()
     }
 
+    /// Figures above their [`TARGETS`]: none, when every target is met.
+    pub fn over_target(&self) -> Vec<(&'static str, u64, u64)> {
+        TARGETS
+            .iter()
+            .filter_map(|&(name, target)| {
+                self.get(name)
+                    .filter(|&gas| gas > target)
+                    .map(|gas| (name, gas, target))
+            })
+            .collect()
+    }
+
     /// Adds the commits per batch size: `commit.<n>`, `transfer.l1_gas.<n>`
     /// (rounded), and `transfer.l1_gas.marginal` between the first and last.
     pub fn add_transfers(&mut self, measured: &[Measurement]) {
@@ -74,6 +98,25 @@ impl GasReport {
         self.insert("batch.finalize", gas.finalize_batch);
         self.insert("withdrawal.finalize.eth", gas.withdraw_eth);
         self.insert("withdrawal.finalize.erc20", gas.withdraw_erc20);
+        self.raise("forced.request", gas.forced_withdrawal);
+        self.insert("guardian.pause", gas.guardian_pause);
+    }
+
+    /// Adds the escape hatch (PROTOCOL §16): the freeze, and the largest exit,
+    /// refund and post-freeze withdrawal; `forced.request` is the larger of
+    /// the two forced withdrawals measured.
+    pub fn add_escape(&mut self, gas: &EscapeGas) {
+        self.raise("forced.request", gas.forced_withdrawal);
+        self.insert("escape.freeze", gas.freeze);
+        for &(_, g) in &gas.exits {
+            self.raise("escape.exit", g);
+        }
+        for &(_, g) in &gas.refunds {
+            self.raise("escape.refund", g);
+        }
+        for &(_, g) in &gas.withdrawals {
+            self.raise("escape.withdrawal", g);
+        }
     }
 
     /// Adds the games: per `T` the whole game, moves per side (the larger),
