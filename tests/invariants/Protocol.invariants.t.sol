@@ -8,7 +8,7 @@ import {Rollup} from "../../contracts/L1/Rollup.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
 import {Bridge} from "../../contracts/L1/Bridge.sol";
 import {LibHash} from "../../contracts/libraries/LibHash.sol";
-import {Batch} from "../../contracts/libraries/Types.sol";
+import {Batch, L1Message} from "../../contracts/libraries/Types.sol";
 import {UserHandler} from "./handlers/UserHandler.sol";
 import {OperatorHandler} from "./handlers/OperatorHandler.sol";
 
@@ -63,9 +63,9 @@ contract ProtocolInvariants is Test {
         uint256 n = users.messageCount();
         assertEq(bridge.messageCount(), n);
         for (uint256 i; i < n; ++i) {
-            UserHandler.Message memory m = users.message(i);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            bytes32 h = LibHash.message(uint64(i), m.kind, m.sender, m.target, m.token, m.amount, m.queuedAt);
+            L1Message memory m = users.message(i);
+            assertEq(m.index, i);
+            bytes32 h = LibHash.message(m.index, m.kind, m.sender, m.target, m.token, m.amount, m.queuedAt);
             // forge-lint: disable-next-line(unsafe-typecast)
             assertEq(bridge.messageHash(uint64(i)), h);
         }

@@ -8,27 +8,18 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Bridge} from "../../../contracts/L1/Bridge.sol";
 import {DemoToken} from "../../../contracts/mocks/DemoToken.sol";
-import {MSG_DEPOSIT, MSG_FORCED_WITHDRAWAL} from "../../../contracts/libraries/Types.sol";
+import {MSG_DEPOSIT, MSG_FORCED_WITHDRAWAL, L1Message} from "../../../contracts/libraries/Types.sol";
 import {FeeOnTransferToken} from "../../mocks/FeeOnTransferToken.sol";
 
 /// @title UserHandler
 /// @notice Invariant-test actor: L1 users depositing ETH and ERC20s (one with a transfer fee) and queueing
 ///         forced withdrawals. Keeps a ghost copy of every queued message and of the value that arrived.
 contract UserHandler is CommonBase, StdCheats, StdUtils {
-    struct Message {
-        uint8 kind;
-        address sender;
-        uint64 target;
-        uint32 token;
-        uint128 amount;
-        uint64 queuedAt;
-    }
-
     Bridge public immutable bridge;
     address[3] public tokens;
     address[4] public actors = [address(0xA1), address(0xA2), address(0xA3), address(0xA4)];
 
-    Message[] public messages;
+    L1Message[] public messages;
     /// @dev Value that arrived in the bridge, per token id (0 = ETH).
     mapping(uint32 => uint256) public arrived;
     /// @dev Token addresses in the order they were first deposited.
@@ -49,7 +40,7 @@ contract UserHandler is CommonBase, StdCheats, StdUtils {
         return registered.length;
     }
 
-    function message(uint256 i) external view returns (Message memory) {
+    function message(uint256 i) external view returns (L1Message memory) {
         return messages[i];
     }
 
@@ -61,7 +52,8 @@ contract UserHandler is CommonBase, StdCheats, StdUtils {
         bridge.depositETH{value: amount}(target);
         arrived[0] += amount;
         // forge-lint: disable-next-line(unsafe-typecast)
-        messages.push(Message(MSG_DEPOSIT, actor, target, 0, uint128(amount), uint64(block.timestamp)));
+        uint128 credited = uint128(amount);
+        messages.push(L1Message(_nextIndex(), MSG_DEPOSIT, actor, target, 0, credited, uint64(block.timestamp)));
     }
 
     function depositERC20(uint256 actorSeed, uint256 tokenSeed, uint256 amount, uint64 target) external {
@@ -81,7 +73,8 @@ contract UserHandler is CommonBase, StdCheats, StdUtils {
         (uint32 id,) = bridge.tokenIdOf(token);
         arrived[id] += received;
         // forge-lint: disable-next-line(unsafe-typecast)
-        messages.push(Message(MSG_DEPOSIT, actor, target, id, uint128(received), uint64(block.timestamp)));
+        uint128 credited = uint128(received);
+        messages.push(L1Message(_nextIndex(), MSG_DEPOSIT, actor, target, id, credited, uint64(block.timestamp)));
     }
 
     function forceWithdrawal(uint256 actorSeed, uint64 account, uint32 tokenId, uint128 amount) external {
@@ -90,10 +83,19 @@ contract UserHandler is CommonBase, StdCheats, StdUtils {
         amount = uint128(bound(amount, 1, type(uint128).max));
         vm.prank(actor);
         bridge.forceWithdrawal(account, tokenId, amount);
-        messages.push(Message(MSG_FORCED_WITHDRAWAL, actor, account, tokenId, amount, uint64(block.timestamp)));
+        messages.push(
+            L1Message(_nextIndex(), MSG_FORCED_WITHDRAWAL, actor, account, tokenId, amount, uint64(block.timestamp))
+        );
     }
 
     function wait(uint256 secs) external {
         vm.warp(block.timestamp + bound(secs, 1, 3 days));
+    }
+
+    /// @dev The queue index the next message gets: the ghost queue's length.
+    function _nextIndex() internal view returns (uint64) {
+        // casting to 'uint64' is safe because a test queues a few hundred messages at most
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint64(messages.length);
     }
 }
