@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
+import {SafeMultisig} from "../utils/SafeMultisig.sol";
 import {console2} from "forge-std/console2.sol";
 
 import {Rollup} from "../../contracts/L1/Rollup.sol";
@@ -22,7 +22,7 @@ import {DisputeChallengerHandler} from "./handlers/DisputeChallengerHandler.sol"
 /// forge-config: default.invariant.runs = 64
 /// forge-config: default.invariant.depth = 128
 /// forge-config: default.invariant.fail-on-revert = true
-contract DisputeInvariants is Test {
+contract DisputeInvariants is SafeMultisig {
     uint64 internal constant WINDOW = 1 days;
     uint256 internal constant STAKE = 1 ether;
     uint256 internal constant CHALLENGE_BOND = 0.1 ether;
@@ -39,7 +39,7 @@ contract DisputeInvariants is Test {
         Deploy script = new Deploy();
         Deploy.Deployment memory d = script.deploy(
             address(script),
-            Deploy.Params(sequencer, WINDOW, STAKE, CHALLENGE_BOND, CLOCK, address(this), 1 days, 8 hours, 1 days)
+            Deploy.Params(sequencer, WINDOW, STAKE, CHALLENGE_BOND, CLOCK, _deploySafe(), 1 days, 8 hours, 1 days)
         );
         (rollup, dispute) = (d.rollup, d.dispute);
         vm.deal(sequencer, STAKE);

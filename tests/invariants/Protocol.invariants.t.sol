@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
+import {SafeMultisig} from "../utils/SafeMultisig.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {Rollup} from "../../contracts/L1/Rollup.sol";
@@ -16,7 +16,7 @@ import {OperatorHandler} from "./handlers/OperatorHandler.sol";
 /// @notice L1 invariants of the happy path (DESIGN "Invariants"): value is conserved by the bridge, the
 ///         queue is exactly what users sent, token ids are append-only, each withdrawal leaf pays at most
 ///         once, the sequencer's stake is held, and final batches never change.
-contract ProtocolInvariants is Test {
+contract ProtocolInvariants is SafeMultisig {
     Rollup internal rollup;
     Bridge internal bridge;
     UserHandler internal users;
@@ -27,7 +27,7 @@ contract ProtocolInvariants is Test {
         Deploy script = new Deploy();
         Deploy.Deployment memory d = script.deploy(
             address(script),
-            Deploy.Params(sequencer, 1 days, 0.1 ether, 0.01 ether, 1 hours, address(this), 1 days, 8 hours, 1 days)
+            Deploy.Params(sequencer, 1 days, 0.1 ether, 0.01 ether, 1 hours, _deploySafe(), 1 days, 8 hours, 1 days)
         );
         (rollup, bridge) = (d.rollup, d.bridge);
         vm.deal(sequencer, 0.1 ether);
