@@ -6,7 +6,7 @@ use bulwark_chain::{
     ChainError, DeployParams, Deployment,
     bindings::{DemoToken, Rollup},
     deploy, deploy_demo_token,
-    node::{L1Kind, L1Node, dev_signer},
+    node::{L1Kind, L1Node, Snapshot, dev_signer},
     send,
 };
 use bulwark_engine::Header;
@@ -164,6 +164,27 @@ impl Devnet {
             self.sequencer.claims(),
             strategy,
         )
+    }
+
+    /// Takes an L1 snapshot to come back to with [`restore`](Self::restore):
+    /// property tests deploy once and reset between cases this way.
+    pub async fn snapshot(&self) -> Result<Snapshot, ChainError> {
+        bulwark_chain::node::snapshot(&self.deployer.provider).await
+    }
+
+    /// Restores L1 to `snapshot` and restarts the sequencer from the restored
+    /// chain (its state rebuilt from L1, never kept from before the revert;
+    /// its censorship and claims start empty). The snapshot is consumed.
+    pub async fn restore(&mut self, snapshot: Snapshot) -> Result<(), ChainError> {
+        bulwark_chain::node::revert_to(&self.deployer.provider, snapshot).await?;
+        let header = self.sequencer.header().clone();
+        self.sequencer = Sequencer::resume(
+            self.sequencer.account().clone(),
+            self.deployment.clone(),
+            header,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Moves L1 time past the challenge window.

@@ -136,6 +136,11 @@ impl Sequencer {
         &self.domain
     }
 
+    /// The fee recipients of its batches.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
     /// Sets the fee recipients for later batches.
     pub fn set_header(&mut self, header: Header) {
         self.header = header;

@@ -12,7 +12,7 @@ use std::{
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
-    primitives::U64,
+    primitives::{U64, U256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
@@ -248,6 +248,40 @@ pub async fn advance_time<P: Provider>(provider: &P, seconds: u64) -> Result<(),
         .await
         .map_err(|e| ChainError::rpc("evm_mine", e))?;
     Ok(())
+}
+
+/// An L1 snapshot: the whole chain state at the moment it was taken, which
+/// [`revert_to`] restores. Both anvil and Hardhat's node speak `evm_snapshot`
+/// and `evm_revert`; a revert consumes its snapshot (and every later one), so
+/// a caller resetting repeatedly takes a fresh snapshot after each revert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snapshot(U256);
+
+/// Takes a snapshot of the node's whole state (blocks, balances, storage, time).
+pub async fn snapshot<P: Provider>(provider: &P) -> Result<Snapshot, ChainError> {
+    let id: U256 = provider
+        .raw_request("evm_snapshot".into(), serde_json::json!([]))
+        .await
+        .map_err(|e| ChainError::rpc("evm_snapshot", e))?;
+    Ok(Snapshot(id))
+}
+
+/// Restores the node to `snapshot`. The node answers `false` for a snapshot it
+/// no longer holds (already reverted, or older than a revert), which is an
+/// error here: continuing would run against the wrong state.
+pub async fn revert_to<P: Provider>(provider: &P, snapshot: Snapshot) -> Result<(), ChainError> {
+    let reverted: bool = provider
+        .raw_request("evm_revert".into(), (snapshot.0,))
+        .await
+        .map_err(|e| ChainError::rpc("evm_revert", e))?;
+    if reverted {
+        Ok(())
+    } else {
+        Err(ChainError::Rpc {
+            method: "evm_revert",
+            reason: format!("the node no longer holds snapshot {}", snapshot.0),
+        })
+    }
 }
 
 fn require_binary(path: &Path) -> Result<(), ChainError> {
