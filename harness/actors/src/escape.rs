@@ -13,12 +13,9 @@ use bulwark_chain::{
     history::{Blocks, QueuedMessage, read_messages},
     send,
 };
-use bulwark_engine::{AccountIndex, AccountProof, State, WithdrawalIndex};
+use bulwark_engine::{AccountIndex, AccountProof, MessageKind, State, WithdrawalIndex};
 
 use crate::wallet::L1Account;
-
-/// Kind byte of a deposit message (PROTOCOL §4); only deposits carry value.
-const DEPOSIT: u8 = 1;
 
 /// Why the escape hatch could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +94,7 @@ pub async fn freeze_if_overdue(
     if l1_time(provider).await? <= oldest.due_at {
         return Ok(None);
     }
-    let sent = send(rollup.freeze(rollup_message(&oldest.message)), "freeze").await?;
+    let sent = send(rollup.freeze((&oldest.message).into()), "freeze").await?;
     tracing::info!(
         overdue = oldest.message.index,
         gas = sent.gas_used,
@@ -189,7 +186,7 @@ pub async fn plan(account: &L1Account, deployment: &Deployment) -> Result<Escape
     let blocks = Blocks::to_head(provider, deployment.deploy_block).await?;
     let mut refunds = Vec::new();
     for message in read_messages(provider, deployment.bridge, blocks).await? {
-        if message.index < escape.msgsConsumed || message.kind != DEPOSIT {
+        if message.index < escape.msgsConsumed || message.kind != MessageKind::Deposit.as_u8() {
             continue;
         }
         let done = bridge
@@ -219,15 +216,9 @@ pub async fn exit(
     proof: &AccountProof,
 ) -> Result<Sent, ChainError> {
     let bridge = Bridge::new(deployment.bridge, &account.provider);
-    let leaf = Bridge::AccountLeaf {
-        owner: proof.leaf.owner,
-        token: proof.leaf.token.0,
-        balance: proof.leaf.balance,
-        nonce: proof.leaf.nonce,
-    };
     let call = bridge.exit(
         (&plan.state.preimage()).into(),
-        leaf,
+        (&proof.leaf).into(),
         proof.index.0,
         proof.siblings.to_vec(),
     );
@@ -241,7 +232,7 @@ pub async fn refund(
     message: &QueuedMessage,
 ) -> Result<Sent, ChainError> {
     let bridge = Bridge::new(deployment.bridge, &account.provider);
-    send(bridge.refund(bridge_message(message)), "refund").await
+    send(bridge.refund(message.into()), "refund").await
 }
 
 /// Finalizes withdrawal leaf `index` of the pinned state, proven against the
@@ -308,24 +299,3 @@ pub async fn escape_all(
     );
     Ok(report)
 }
-
-/// `sol!` gives the Rollup and the Bridge each their own `L1Message`; both
-/// take a queued message the same way.
-macro_rules! l1_message {
-    ($name:ident, $binding:ty) => {
-        fn $name(m: &QueuedMessage) -> $binding {
-            <$binding>::from((
-                m.index,
-                m.kind,
-                m.sender,
-                m.target,
-                m.token,
-                m.amount,
-                m.queued_at,
-            ))
-        }
-    };
-}
-
-l1_message!(rollup_message, Rollup::L1Message);
-l1_message!(bridge_message, Bridge::L1Message);

@@ -10,11 +10,9 @@ use alloy::{
     sol_types::SolCall,
 };
 use bulwark_chain::{ChainError, Deployment, Multisig, Sent, bindings::Rollup, dispute::l1_time};
+use bulwark_engine::MessageKind;
 
 use crate::{escape::oldest_unconsumed, wallet::L1Account};
-
-/// Kind byte of a forced withdrawal (PROTOCOL §4).
-const FORCED_WITHDRAWAL: u8 = 2;
 
 /// The guardian: its Safe and the relayer that submits its transactions.
 #[derive(Clone, Debug)]
@@ -86,7 +84,7 @@ impl Guardian {
         let Some(oldest) = oldest_unconsumed(provider, deployment).await? else {
             return Ok(None);
         };
-        if oldest.message.kind != FORCED_WITHDRAWAL {
+        if oldest.message.kind != MessageKind::ForcedWithdrawal.as_u8() {
             return Ok(None);
         }
         let next = Rollup::new(deployment.rollup, provider)

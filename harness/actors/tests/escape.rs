@@ -350,12 +350,7 @@ async fn censored_rollup_freezes(l1: L1Kind) {
         .expect("alice's account in the dropped state");
     let other_root = bridge.exit(
         (&dropped.preimage()).into(),
-        Bridge::AccountLeaf {
-            owner: proof.leaf.owner,
-            token: proof.leaf.token.0,
-            balance: proof.leaf.balance,
-            nonce: proof.leaf.nonce,
-        },
+        (&proof.leaf).into(),
         proof.index.0,
         proof.siblings.to_vec(),
     );

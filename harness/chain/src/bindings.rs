@@ -105,6 +105,39 @@ macro_rules! state_preimage_from_engine {
 
 state_preimage_from_engine!(Rollup::StatePreimage, Bridge::StatePreimage);
 
+impl From<&bulwark_engine::AccountLeaf> for Bridge::AccountLeaf {
+    fn from(leaf: &bulwark_engine::AccountLeaf) -> Self {
+        Self {
+            owner: leaf.owner,
+            token: leaf.token.0,
+            balance: leaf.balance,
+            nonce: leaf.nonce,
+        }
+    }
+}
+
+/// The Rollup (freeze) and the Bridge (refund) each get their own `L1Message`
+/// from `sol!`; both take a queued message, as its event gave it, the same way.
+macro_rules! l1_message_from_queued {
+    ($($binding:ty),*) => {$(
+        impl From<&crate::history::QueuedMessage> for $binding {
+            fn from(m: &crate::history::QueuedMessage) -> Self {
+                Self {
+                    index: m.index,
+                    kind: m.kind,
+                    sender: m.sender,
+                    target: m.target,
+                    token: m.token,
+                    amount: m.amount,
+                    queuedAt: m.queued_at,
+                }
+            }
+        }
+    )*};
+}
+
+l1_message_from_queued!(Rollup::L1Message, Bridge::L1Message);
+
 impl From<&bulwark_engine::WithdrawalLeaf> for Bridge::WithdrawalLeaf {
     fn from(leaf: &bulwark_engine::WithdrawalLeaf) -> Self {
         Self {

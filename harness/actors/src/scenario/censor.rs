@@ -16,11 +16,10 @@ use bulwark_chain::{
     ChainError, balance_of,
     bindings::{Bridge, Rollup},
     dispute::l1_time,
-    history::QueuedMessage,
     node::advance_time,
     send,
 };
-use bulwark_engine::{AccountIndex, NEW_ACCOUNT, State, TokenId, Transfer, Withdraw};
+use bulwark_engine::{AccountIndex, MessageKind, NEW_ACCOUNT, State, TokenId, Transfer, Withdraw};
 
 use super::{ScenarioError, expect_refused, narrate_commit};
 use crate::{
@@ -37,9 +36,6 @@ const ETH: u128 = 10u128.pow(18);
 /// The users this scenario needs, in order; the last one is the keeper, who
 /// freezes the rollup and runs the exit helper for everyone.
 pub const USERS: [&str; 4] = ["alice", "bob", "carol", "keeper"];
-
-/// Kind byte of a deposit (PROTOCOL §4): the only messages that carry value.
-const DEPOSIT: u8 = 1;
 
 /// One user's L1 gain in one token over the escape, beside what the pinned
 /// batch owes them.
@@ -268,7 +264,7 @@ pub async fn run(
         due_at: oldest.due_at,
         now: l1_time(&provider).await?,
     });
-    let early = send(rollup.freeze(rollup_message(&oldest.message)), "freeze").await;
+    let early = send(rollup.freeze((&oldest.message).into()), "freeze").await;
     let e = expect_refused(
         transcript,
         "keeper",
@@ -689,7 +685,9 @@ fn owed_to(plan: &escape::EscapePlan, who: Address, token: TokenId) -> Owed {
         refunds: plan
             .refunds
             .iter()
-            .filter(|m| m.kind == DEPOSIT && m.sender == who && m.token == token.0)
+            .filter(|m| {
+                m.kind == MessageKind::Deposit.as_u8() && m.sender == who && m.token == token.0
+            })
             .map(|m| U256::from(m.amount))
             .sum(),
     }
@@ -702,17 +700,4 @@ fn balance_in(state: &State, who: Address, token: TokenId) -> U256 {
         .filter(|(_, a)| a.token == token)
         .map(|(_, a)| U256::from(a.balance))
         .sum()
-}
-
-/// The Rollup's view of a queued message (what `freeze` takes).
-fn rollup_message(m: &QueuedMessage) -> Rollup::L1Message {
-    Rollup::L1Message::from((
-        m.index,
-        m.kind,
-        m.sender,
-        m.target,
-        m.token,
-        m.amount,
-        m.queued_at,
-    ))
 }
