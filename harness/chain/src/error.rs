@@ -40,9 +40,14 @@ pub enum ChainError {
     /// A wallet could not sign typed data.
     #[error("signing typed data failed: {0}")]
     Sign(String),
-    /// A mined transaction reverted.
-    #[error("{call} reverted in transaction {tx}")]
-    Reverted { call: &'static str, tx: B256 },
+    /// A mined transaction reverted (out of gas when it used its whole limit).
+    #[error("{call} reverted in transaction {tx} (used {gas_used} of its {gas_limit} gas)")]
+    Reverted {
+        call: &'static str,
+        tx: B256,
+        gas_used: u64,
+        gas_limit: u64,
+    },
     /// A contract did not land at the address the Rollup was told.
     #[error("{contract} deployed at {actual}, but the Rollup was built naming {expected}")]
     PredictedAddressMismatch {

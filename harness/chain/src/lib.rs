@@ -20,4 +20,4 @@ pub use balance::balance_of;
 pub use deploy::{DeployParams, Deployment, deploy, deploy_demo_token};
 pub use error::ChainError;
 pub use safe::{Multisig, SafeFactory, deploy_safe};
-pub use tx::{Sent, send};
+pub use tx::{Sent, TX_GAS_CAP, gas_limit, send};

@@ -28,15 +28,34 @@ pub struct Sent {
     pub receipt: TransactionReceipt,
 }
 
+/// EIP-7825's cap on one transaction's gas limit.
+pub const TX_GAS_CAP: u64 = 1 << 24;
+
+/// The gas limit sent for a call estimated at `estimate`: a quarter more, below
+/// EIP-7825's cap. The estimate is the least gas that succeeds against the
+/// pending block, but the transaction runs in the block that mines it, whose
+/// timestamp may be later: a dispute move that estimates while the clock it
+/// restarts reads zero seconds elapsed writes its slot unchanged (100 gas),
+/// then mined a second later writes it anew (2,900 gas) and would run out.
+pub fn gas_limit(estimate: u64) -> u64 {
+    estimate
+        .saturating_add(estimate / 4)
+        .min(TX_GAS_CAP)
+        .max(estimate)
+}
+
 /// Sends `call` and waits for it to be mined; a revert is an error naming `label`.
 pub async fn send<P: Provider, D: CallDecoder>(
     call: CallBuilder<P, D>,
     label: &'static str,
 ) -> Result<Sent, ChainError> {
-    let pending = call.send().await.map_err(|e| ChainError::Contract {
+    let contract = |e: alloy::contract::Error| ChainError::Contract {
         call: label,
         revert: Revert::from(&e),
-    })?;
+    };
+    let estimate = call.estimate_gas().await.map_err(contract)?;
+    let limit = gas_limit(estimate);
+    let pending = call.gas(limit).send().await.map_err(contract)?;
     let receipt = pending
         .with_timeout(Some(RECEIPT_TIMEOUT))
         .get_receipt()
@@ -49,6 +68,8 @@ pub async fn send<P: Provider, D: CallDecoder>(
         return Err(ChainError::Reverted {
             call: label,
             tx: receipt.transaction_hash,
+            gas_used: receipt.gas_used,
+            gas_limit: limit,
         });
     }
     let block = receipt.block_number.ok_or(ChainError::NotMined {
@@ -64,4 +85,18 @@ pub async fn send<P: Provider, D: CallDecoder>(
         block,
         receipt,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TX_GAS_CAP, gas_limit};
+
+    #[test]
+    fn the_limit_leaves_a_quarter_of_headroom_below_the_cap() {
+        assert_eq!(gas_limit(100_000), 125_000);
+        assert_eq!(gas_limit(0), 0);
+        assert_eq!(gas_limit(TX_GAS_CAP - 10), TX_GAS_CAP);
+        // Above the cap already: sent as estimated, for the node to refuse by name.
+        assert_eq!(gas_limit(TX_GAS_CAP + 1), TX_GAS_CAP + 1);
+    }
 }

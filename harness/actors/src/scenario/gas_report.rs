@@ -10,7 +10,7 @@ use super::{
 };
 
 /// EIP-7825's cap: every transaction must use less gas than this.
-pub const TX_GAS_CAP: u64 = 1 << 24;
+pub use bulwark_chain::TX_GAS_CAP;
 
 /// The targets the issues set, by figure name: `make gas` fails above them.
 pub const TARGETS: [(&str, u64); 5] = [
