@@ -8,6 +8,7 @@ pub mod exit;
 pub mod guardian;
 pub mod scenario;
 pub mod sequencer;
+pub mod system;
 pub mod transcript;
 pub mod typed_data;
 pub mod user;

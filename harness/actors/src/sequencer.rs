@@ -188,6 +188,12 @@ impl Sequencer {
         Arc::clone(&self.claims)
     }
 
+    /// Shares `claims` from now on (keeping what it holds): a sequencer that
+    /// restarts keeps defending the batches it committed before.
+    pub fn adopt_claims(&mut self, claims: Claims) {
+        self.claims = claims;
+    }
+
     /// Stakes `STAKE` more wei on the Rollup (after a slash, to commit again).
     pub async fn stake(&self) -> Result<Sent, ChainError> {
         let rollup = Rollup::new(self.deployment.rollup, &self.account.provider);

@@ -236,17 +236,36 @@ pub fn dev_signer(i: usize) -> Result<PrivateKeySigner, ChainError> {
 }
 
 /// Moves the L1 clock forward by `seconds` and mines a block, on anvil and
-/// Hardhat's node alike (both speak the `evm_*` dialect).
+/// Hardhat's node alike (both speak the `evm_*` dialect). The next block is
+/// stamped exactly `seconds` after the latest, also on an anvil mining one
+/// second per block (which ignores `evm_increaseTime`).
 pub async fn advance_time<P: Provider>(provider: &P, seconds: u64) -> Result<(), ChainError> {
+    let latest = crate::dispute::l1_time(provider).await?;
     let _: serde_json::Value = provider
-        .raw_request("evm_increaseTime".into(), (U64::from(seconds),))
+        .raw_request(
+            "evm_setNextBlockTimestamp".into(),
+            (U64::from(latest + seconds.max(1)),),
+        )
         .await
-        .map_err(|e| ChainError::rpc("evm_increaseTime", e))?;
+        .map_err(|e| ChainError::rpc("evm_setNextBlockTimestamp", e))?;
     let _: serde_json::Value = provider
         // An explicit empty array: Hardhat's node refuses a missing params field.
         .raw_request("evm_mine".into(), serde_json::json!([]))
         .await
         .map_err(|e| ChainError::rpc("evm_mine", e))?;
+    Ok(())
+}
+
+/// Makes anvil stamp each new block exactly one second after the one before,
+/// whatever the wall clock says: runs then repeat to the second (property
+/// tests and their replays), and a call estimated against the pending block
+/// sees the timestamp it will be mined at. Only [`advance_time`] moves the
+/// clock further.
+pub async fn one_second_blocks<P: Provider>(provider: &P) -> Result<(), ChainError> {
+    let _: serde_json::Value = provider
+        .raw_request("anvil_setBlockTimestampInterval".into(), (1u64,))
+        .await
+        .map_err(|e| ChainError::rpc("anvil_setBlockTimestampInterval", e))?;
     Ok(())
 }
 

@@ -44,6 +44,40 @@ pub fn gas_limit(estimate: u64) -> u64 {
         .max(estimate)
 }
 
+/// Polls for the receipt of `tx` until it is mined. Polled by hash rather
+/// than through alloy's block heartbeat: after an L1 snapshot is restored,
+/// the same transaction (same sender, nonce and data) can be sent again, and
+/// a heartbeat that saw it mined before the revert would report it mined now.
+async fn receipt<P: Provider>(
+    provider: &P,
+    tx: B256,
+    label: &'static str,
+) -> Result<TransactionReceipt, ChainError> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let found =
+            provider
+                .get_transaction_receipt(tx)
+                .await
+                .map_err(|e| ChainError::NotMined {
+                    call: label,
+                    reason: e.to_string(),
+                })?;
+        if let Some(receipt) = found {
+            return Ok(receipt);
+        }
+        if started.elapsed() > RECEIPT_TIMEOUT {
+            return Err(ChainError::NotMined {
+                call: label,
+                reason: format!("no receipt for {tx} after {} s", RECEIPT_TIMEOUT.as_secs()),
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
 /// Sends `call` and waits for it to be mined; a revert is an error naming `label`.
 pub async fn send<P: Provider, D: CallDecoder>(
     call: CallBuilder<P, D>,
@@ -56,14 +90,7 @@ pub async fn send<P: Provider, D: CallDecoder>(
     let estimate = call.estimate_gas().await.map_err(contract)?;
     let limit = gas_limit(estimate);
     let pending = call.gas(limit).send().await.map_err(contract)?;
-    let receipt = pending
-        .with_timeout(Some(RECEIPT_TIMEOUT))
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::NotMined {
-            call: label,
-            reason: e.to_string(),
-        })?;
+    let receipt = receipt(pending.provider(), *pending.tx_hash(), label).await?;
     if !receipt.status() {
         return Err(ChainError::Reverted {
             call: label,

@@ -33,6 +33,10 @@ pub enum ChallengerStrategy {
     FirstChild,
     /// Opens games, then never moves.
     Stall,
+    /// Descends toward step `.0` (clamped to the trace), whatever differs,
+    /// and steps there: a frivolous challenger probing one step of an honest
+    /// batch, or a careless one on a false batch.
+    Toward(u64),
 }
 
 /// A live batch as the challenger re-executed it from L1.
@@ -148,6 +152,23 @@ impl Challenger {
     /// One pass: opens a game on the first false batch still inside its
     /// window, then makes every move due in its games.
     pub async fn tick(&self) -> Result<Vec<GameMove>, DisputeError> {
+        self.tick_where(true, |_| true).await
+    }
+
+    /// Makes the moves due now in its games that `play` selects, without
+    /// opening any (a challenger playing several strategies, one per game).
+    pub async fn play_games(
+        &self,
+        play: impl Fn(&GameView) -> bool,
+    ) -> Result<Vec<GameMove>, DisputeError> {
+        self.tick_where(false, play).await
+    }
+
+    async fn tick_where(
+        &self,
+        open: bool,
+        play: impl Fn(&GameView) -> bool,
+    ) -> Result<Vec<GameMove>, DisputeError> {
         let audited = self.audit().await?;
         let provider = &self.account.provider;
         let now = l1_time(provider).await?;
@@ -158,7 +179,8 @@ impl Challenger {
             .call()
             .await
             .map_err(|e| bulwark_chain::ChainError::contract("lastFinalized", &e))?;
-        if let Some(wrong) = audited.values().find(|a| !a.honest)
+        if open
+            && let Some(wrong) = audited.values().find(|a| !a.honest)
             && wrong.index > last_final
             && now < wrong.commit_time + self.deployment.params.window
             && self.game_of(wrong).await? == 0
@@ -166,7 +188,7 @@ impl Challenger {
             moves.push(self.open(wrong.index, wrong.trace.depth()).await?);
         }
         for game in dispute::games(provider, self.deployment.dispute).await? {
-            if game.challenger != self.account.address() {
+            if game.challenger != self.account.address() || !play(&game) {
                 continue;
             }
             if let Some(m) = self.play(&game, &audited, now).await? {
@@ -301,6 +323,15 @@ impl Challenger {
         let last = revealed.len().saturating_sub(1);
         let child = match self.strategy {
             ChallengerStrategy::FirstChild => 0,
+            ChallengerStrategy::Toward(step) => {
+                // The child of the node whose subtree holds the leaf of `step`.
+                let d = a.trace.depth();
+                let steps = 1u64 << d;
+                let leaf = steps | step.min(steps - 1);
+                let below_child = d.saturating_sub(game.depth() + revealed.len().trailing_zeros());
+                ((leaf >> below_child) - (game.position << revealed.len().trailing_zeros()))
+                    as usize
+            }
             _ => revealed
                 .iter()
                 .zip(honest)

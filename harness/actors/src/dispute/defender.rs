@@ -59,11 +59,20 @@ impl Defender {
     /// One pass over every game against a batch of this defender's: the
     /// moves due now. Driven by L1 blocks (`run`) or called by a test.
     pub async fn tick(&self) -> Result<Vec<GameMove>, DisputeError> {
+        self.tick_where(|_| true).await
+    }
+
+    /// As [`tick`](Self::tick), over the games `play` selects only (a
+    /// sequencer defending some batches one way and others another).
+    pub async fn tick_where(
+        &self,
+        play: impl Fn(&GameView) -> bool,
+    ) -> Result<Vec<GameMove>, DisputeError> {
         let provider = &self.account.provider;
         let now = l1_time(provider).await?;
         let mut moves = Vec::new();
         for game in dispute::games(provider, self.deployment.dispute).await? {
-            if game.defender != self.account.address() {
+            if game.defender != self.account.address() || !play(&game) {
                 continue;
             }
             if let Some(m) = self.play(&game, now).await? {

@@ -1,0 +1,107 @@
+//! Random histories for the system property tests and their benchmark:
+//! weighted so that a 30-action history usually deposits, commits, lies,
+//! plays a game and lets time pass, and now and then freezes.
+
+use bulwark_actors::system::action::{
+    Action, Censor, Defense, Flaw, Lie, Play, Target, Token, Wait,
+};
+use proptest::prelude::*;
+
+fn user() -> impl Strategy<Value = u8> {
+    0..3u8
+}
+
+fn token() -> impl Strategy<Value = Token> {
+    prop_oneof![3 => Just(Token::Eth), 2 => Just(Token::Bdt)]
+}
+
+fn flaw() -> impl Strategy<Value = Flaw> {
+    prop_oneof![
+        8 => Just(Flaw::None),
+        1 => Just(Flaw::StaleNonce),
+        1 => Just(Flaw::WrongSigner),
+        1 => Just(Flaw::Overdraft),
+    ]
+}
+
+fn target() -> impl Strategy<Value = Target> {
+    prop_oneof![
+        3 => Just(Target::New),
+        4 => Just(Target::Own),
+        2 => user().prop_map(Target::Other),
+        1 => Just(Target::Missing),
+        1 => Just(Target::WrongToken),
+    ]
+}
+
+fn lie() -> impl Strategy<Value = Lie> {
+    prop_oneof![
+        3 => (0..32u8).prop_map(Lie::From),
+        1 => Just(Lie::StateRootOnly),
+        2 => (0..32u8).prop_map(Lie::TraceOnly),
+        1 => Just(Lie::Garbage),
+    ]
+}
+
+fn defense() -> impl Strategy<Value = Defense> {
+    prop_oneof![3 => Just(Defense::Claims), 1 => Just(Defense::BadFold), 1 => Just(Defense::Stall)]
+}
+
+fn play() -> impl Strategy<Value = Play> {
+    prop_oneof![
+        2 => Just(Play::Honest),
+        1 => Just(Play::FirstChild),
+        1 => Just(Play::Stall),
+        3 => (0..32u8).prop_map(Play::Toward),
+    ]
+}
+
+fn wait() -> impl Strategy<Value = Wait> {
+    prop_oneof![
+        2 => Just(Wait::Minute),
+        3 => Just(Wait::Clock),
+        3 => Just(Wait::Deadline),
+        2 => Just(Wait::Window),
+    ]
+}
+
+fn censor() -> impl Strategy<Value = Censor> {
+    prop_oneof![
+        2 => Just(Censor::Nobody),
+        2 => user().prop_map(Censor::User),
+        1 => Just(Censor::All),
+    ]
+}
+
+/// One action of any actor.
+pub fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (user(), token(), 1..2_000u16, target())
+            .prop_map(|(user, token, units, target)| Action::Deposit { user, token, units, target }),
+        6 => (user(), user(), token(), 0..800u16, any::<bool>(), flaw())
+            .prop_map(|(from, to, token, units, fee, flaw)| Action::Transfer { from, to, token, units, fee, flaw }),
+        4 => (user(), token(), 1..800u16, any::<bool>(), flaw())
+            .prop_map(|(user, token, units, fee, flaw)| Action::Withdraw { user, token, units, fee, flaw }),
+        2 => (user(), token(), 0..800u16, prop::bool::weighted(0.8))
+            .prop_map(|(user, token, units, own)| Action::ForceWithdrawal { user, token, units, own }),
+        8 => Just(Action::Commit),
+        2 => (lie(), defense()).prop_map(|(lie, defense)| Action::CommitLie { lie, defense }),
+        2 => (any::<u8>(), play()).prop_map(|(batch, play)| Action::Challenge { batch, play }),
+        5 => Just(Action::Play),
+        1 => Just(Action::Timeout),
+        6 => wait().prop_map(Action::Wait),
+        4 => Just(Action::Finalize),
+        3 => user().prop_map(|user| Action::Payout { user }),
+        1 => censor().prop_map(Action::Censor),
+        1 => Just(Action::Pause),
+        1 => Just(Action::Unpause),
+        1 => Just(Action::Rotate),
+        3 => Just(Action::Freeze),
+        3 => user().prop_map(|user| Action::Escape { user }),
+    ]
+}
+
+/// A history of `min` to `max` actions.
+pub fn history(min: usize, max: usize) -> impl Strategy<Value = Vec<Action>> {
+    prop::collection::vec(action(), min..=max)
+}
