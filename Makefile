@@ -30,6 +30,7 @@ build: $(ARTIFACTS)
 
 bench: build
 	$(CARGO) bench -p bulwark-engine
+	$(CARGO) bench -p bulwark-actors --bench system
 
 # forge's gas snapshot, then every figure from receipts on anvil (transfers per commit, the happy path,
 # the escape hatch, whole dispute games at T = 16, 256, 1,024), printed and written to target/gas.json;

@@ -11,7 +11,7 @@
 #[path = "system/strategy.rs"]
 mod strategy;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use bulwark_actors::system::{self, Action, World};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
@@ -35,10 +35,16 @@ fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
+    // Runs before the first failure are cases; runs after it are shrink steps.
+    let (runs, caught_at) = (Cell::new(0u32), Cell::new(None));
     let result = runner.run(&strategy::history(1, actions), |history: Vec<Action>| {
+        runs.set(runs.get() + 1);
         runtime
             .block_on(world.borrow_mut().run(&history))
-            .map_err(|failed| TestCaseError::fail(failed.to_string()))
+            .map_err(|failed| {
+                caught_at.set(caught_at.get().or(Some(runs.get())));
+                TestCaseError::fail(failed.to_string())
+            })
     });
     match result {
         Ok(()) => {}
@@ -46,13 +52,17 @@ fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64
             let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
                 .join("system-failures")
                 .join(format!("seed-{seed}.scenario"));
+            let caught = caught_at.get().unwrap_or(0);
+            let shrinks = runs.get() - caught;
             let comment = format!(
-                "A history that breaks the system (seed {seed}, shrunk to {} actions).\n{reason}",
+                "A history that breaks the system (seed {seed}): caught at case {caught}, \
+                 shrunk in {shrinks} runs to {} actions.\n{reason}",
                 history.len()
             );
             let written = system::write_file(&path, &system::scenario(&history, &comment));
             panic!(
-                "{label} seed {seed}: a history of {} actions fails (scenario {}: {written:?}):\n{reason}",
+                "{label} seed {seed}: caught at case {caught}, shrunk in {shrinks} runs to a history of {} actions \
+                 (scenario {}: {written:?}):\n{reason}",
                 history.len(),
                 path.display()
             );
@@ -86,4 +96,39 @@ fn every_history_keeps_every_invariant() {
 fn rand_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+proptest::proptest! {
+    /// A history written as a scenario reads back as the same history, so a
+    /// shrunk failure replays exactly.
+    #[test]
+    fn scenarios_read_back_as_written(history in strategy::history(1, 40)) {
+        let text = system::scenario(&history, "a comment\nover two lines");
+        let read = system::action::parse_scenario(&text);
+        proptest::prop_assert_eq!(read, Ok(history));
+    }
+}
+
+#[test]
+fn a_bad_scenario_line_is_named() {
+    let text = "# header\ncommit\n\ndeposit alice 12 eth to own\ndeposit dave 1 eth to new\n";
+    let err = system::action::parse_scenario(text).unwrap_err();
+    assert_eq!(err.line, 5);
+    assert!(err.reason.contains("unknown user \"dave\""), "{err}");
+    for (line, reason) in [
+        ("fly away", "unknown action"),
+        ("deposit alice 70000 eth to new", "not a number in range"),
+        ("deposit alice 1 doge to new", "not eth or bdt"),
+        (
+            "transfer alice 1 eth to bob overdraft with-fee",
+            "unexpected \"with-fee\"",
+        ),
+        ("wait forever", "unknown wait"),
+        ("commit now", "unexpected \"now\" after the action"),
+        ("challenge 1 play toward", "the step is missing"),
+    ] {
+        let err = system::action::parse_scenario(line).unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.reason.contains(reason), "{line:?}: {err}");
+    }
 }

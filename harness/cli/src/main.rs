@@ -16,6 +16,7 @@ use bulwark_actors::{
         gas_report::GasReport,
         happy_path,
     },
+    system::{self, World},
     transcript::{Event, Transcript},
 };
 use bulwark_chain::node::L1Kind;
@@ -73,6 +74,23 @@ enum Command {
         #[arg(long, default_value = "target/gas.json")]
         json: PathBuf,
     },
+    /// Scenario files: histories of actions, one per line, as the system
+    /// property tests write them when a history breaks an invariant.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Replays a scenario on a fresh anvil, every outcome predicted and every
+    /// invariant checked after each action, printing the transcript; fails
+    /// where the history breaks the system.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -91,6 +109,45 @@ async fn main() -> eyre::Result<()> {
             traces,
             json,
         } => gas(l1, &sizes, &traces, &json).await,
+        Command::Scenario {
+            command: ScenarioCommand::Run { file },
+        } => run_scenario(&file).await,
+    }
+}
+
+async fn run_scenario(file: &Path) -> eyre::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .wrap_err_with(|| format!("reading scenario {}", file.display()))?;
+    let history = system::action::parse_scenario(&text)
+        .wrap_err_with(|| format!("scenario {}", file.display()))?;
+    println!(
+        "replaying {} actions from {} on anvil ...",
+        history.len(),
+        file.display()
+    );
+    let mut world = World::start().await.wrap_err("starting the system")?;
+    match world.run(&history).await {
+        Ok(()) => {
+            for line in &world.transcript {
+                println!("{line}");
+            }
+            println!(
+                "every prediction and invariant held over {} actions",
+                history.len()
+            );
+            Ok(())
+        }
+        Err(failed) => {
+            for line in &failed.transcript {
+                println!("{line}");
+            }
+            bail!(
+                "action {} ({}) broke the system: {}",
+                failed.at + 1,
+                failed.history[failed.at],
+                failed.failure
+            )
+        }
     }
 }
 

@@ -315,3 +315,212 @@ impl fmt::Display for Action {
         }
     }
 }
+
+/// A scenario line that is not an action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}: {text:?}")]
+pub struct ParseError {
+    /// 1-based line number in the scenario.
+    pub line: usize,
+    /// The line.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Reads a scenario: one action per line as [`Action`]'s `Display` writes
+/// it; blank lines and lines starting with `#` are skipped.
+pub fn parse_scenario(text: &str) -> Result<Vec<Action>, ParseError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| {
+            l.parse().map_err(|reason| ParseError {
+                line: i + 1,
+                text: l.to_owned(),
+                reason,
+            })
+        })
+        .collect()
+}
+
+fn parse_user(word: Option<&str>) -> Result<UserId, String> {
+    let word = word.ok_or("a user is missing")?;
+    USERS
+        .iter()
+        .position(|u| *u == word)
+        .map(|i| i as UserId)
+        .ok_or_else(|| format!("unknown user {word:?} (one of {})", USERS.join(", ")))
+}
+
+fn parse_number<T: core::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
+    let word = word.ok_or_else(|| format!("{what} is missing"))?;
+    word.parse()
+        .map_err(|_| format!("{what} {word:?} is not a number in range"))
+}
+
+fn parse_token(word: Option<&str>) -> Result<Token, String> {
+    match word {
+        Some("eth") => Ok(Token::Eth),
+        Some("bdt") => Ok(Token::Bdt),
+        other => Err(format!("token {other:?} is not eth or bdt")),
+    }
+}
+
+fn parse_keyword(word: Option<&str>, keyword: &str) -> Result<(), String> {
+    match word {
+        Some(w) if w == keyword => Ok(()),
+        other => Err(format!("expected {keyword:?}, found {other:?}")),
+    }
+}
+
+/// The optional `with-fee` and flaw words closing a transfer or withdrawal.
+fn parse_tail<'a>(words: impl Iterator<Item = &'a str>) -> Result<(bool, Flaw), String> {
+    let (mut fee, mut flaw) = (false, Flaw::None);
+    for word in words {
+        match word {
+            "with-fee" if !fee && flaw == Flaw::None => fee = true,
+            "stale-nonce" if flaw == Flaw::None => flaw = Flaw::StaleNonce,
+            "wrong-signer" if flaw == Flaw::None => flaw = Flaw::WrongSigner,
+            "overdraft" if flaw == Flaw::None => flaw = Flaw::Overdraft,
+            other => return Err(format!("unexpected {other:?}")),
+        }
+    }
+    Ok((fee, flaw))
+}
+
+impl core::str::FromStr for Action {
+    type Err = String;
+
+    fn from_str(line: &str) -> Result<Self, String> {
+        let mut w = line.split_whitespace();
+        let verb = w.next().ok_or("empty line")?;
+        let action = match verb {
+            "deposit" => {
+                let user = parse_user(w.next())?;
+                let units = parse_number(w.next(), "the amount")?;
+                let token = parse_token(w.next())?;
+                parse_keyword(w.next(), "to")?;
+                let target = match w.next() {
+                    Some("new") => Target::New,
+                    Some("own") => Target::Own,
+                    Some("missing") => Target::Missing,
+                    Some("wrong-token") => Target::WrongToken,
+                    other => Target::Other(parse_user(other)?),
+                };
+                Self::Deposit {
+                    user,
+                    token,
+                    units,
+                    target,
+                }
+            }
+            "transfer" => {
+                let from = parse_user(w.next())?;
+                let units = parse_number(w.next(), "the amount")?;
+                let token = parse_token(w.next())?;
+                parse_keyword(w.next(), "to")?;
+                let to = parse_user(w.next())?;
+                let (fee, flaw) = parse_tail(&mut w)?;
+                Self::Transfer {
+                    from,
+                    to,
+                    token,
+                    units,
+                    fee,
+                    flaw,
+                }
+            }
+            "withdraw" => {
+                let user = parse_user(w.next())?;
+                let units = parse_number(w.next(), "the amount")?;
+                let token = parse_token(w.next())?;
+                let (fee, flaw) = parse_tail(&mut w)?;
+                Self::Withdraw {
+                    user,
+                    token,
+                    units,
+                    fee,
+                    flaw,
+                }
+            }
+            "force-withdraw" => {
+                let user = parse_user(w.next())?;
+                let units = parse_number(w.next(), "the amount")?;
+                let token = parse_token(w.next())?;
+                parse_keyword(w.next(), "from")?;
+                let own = match w.next() {
+                    Some("own") => true,
+                    Some("another") => false,
+                    other => return Err(format!("expected own or another, found {other:?}")),
+                };
+                Self::ForceWithdrawal {
+                    user,
+                    token,
+                    units,
+                    own,
+                }
+            }
+            "commit" => Self::Commit,
+            "commit-lie" => {
+                let lie = match w.next() {
+                    Some("from-step") => Lie::From(parse_number(w.next(), "the step")?),
+                    Some("state-root") => Lie::StateRootOnly,
+                    Some("trace-step") => Lie::TraceOnly(parse_number(w.next(), "the step")?),
+                    Some("garbage") => Lie::Garbage,
+                    other => return Err(format!("unknown lie {other:?}")),
+                };
+                parse_keyword(w.next(), "defend")?;
+                let defense = match w.next() {
+                    Some("claims") => Defense::Claims,
+                    Some("bad-fold") => Defense::BadFold,
+                    Some("stall") => Defense::Stall,
+                    other => return Err(format!("unknown defense {other:?}")),
+                };
+                Self::CommitLie { lie, defense }
+            }
+            "challenge" => {
+                let batch = parse_number(w.next(), "the batch")?;
+                parse_keyword(w.next(), "play")?;
+                let play = match w.next() {
+                    Some("honest") => Play::Honest,
+                    Some("first-child") => Play::FirstChild,
+                    Some("stall") => Play::Stall,
+                    Some("toward") => Play::Toward(parse_number(w.next(), "the step")?),
+                    other => return Err(format!("unknown play {other:?}")),
+                };
+                Self::Challenge { batch, play }
+            }
+            "play" => Self::Play,
+            "timeout" => Self::Timeout,
+            "wait" => Self::Wait(match w.next() {
+                Some("minute") => Wait::Minute,
+                Some("clock") => Wait::Clock,
+                Some("deadline") => Wait::Deadline,
+                Some("window") => Wait::Window,
+                other => return Err(format!("unknown wait {other:?}")),
+            }),
+            "finalize" => Self::Finalize,
+            "payout" => Self::Payout {
+                user: parse_user(w.next())?,
+            },
+            "censor" => Self::Censor(match w.next() {
+                Some("nobody") => Censor::Nobody,
+                Some("all") => Censor::All,
+                other => Censor::User(parse_user(other)?),
+            }),
+            "pause" => Self::Pause,
+            "unpause" => Self::Unpause,
+            "rotate" => Self::Rotate,
+            "freeze" => Self::Freeze,
+            "escape" => Self::Escape {
+                user: parse_user(w.next())?,
+            },
+            other => return Err(format!("unknown action {other:?}")),
+        };
+        match w.next() {
+            None => Ok(action),
+            Some(extra) => Err(format!("unexpected {extra:?} after the action")),
+        }
+    }
+}

@@ -1040,7 +1040,12 @@ impl World {
         }
         self.model.pay(token.0, amount);
         self.tally(format!("{what} paid"));
-        self.log(format!("  {what}: {amount} of {token} paid to {who}"));
+        let name = self
+            .users
+            .iter()
+            .find(|u| u.address() == who)
+            .map_or_else(|| who.to_string(), |u| u.name.clone());
+        self.log(format!("  {what}: {amount} of {token} paid to {name}"));
         Ok(())
     }
 
