@@ -167,12 +167,13 @@ pub enum Action {
     /// Mallory opens a game on a live batch (the `batch`-th, wrapping) and
     /// plays it so.
     Challenge { batch: u8, play: Play },
-    /// Every party makes the moves due now, once.
+    /// The dishonest parties make the moves due now, once (the honest
+    /// parties answer every move at once, after any action).
     Play,
-    /// The dishonest parties claim timeouts on every game where it is the
-    /// other side's turn, expired or not.
+    /// The dishonest parties move, then at once claim timeouts in every game
+    /// where it is the honest side's turn, expired or not.
     Timeout,
-    /// Honest parties make every move due, then L1 time passes.
+    /// L1 time passes (the honest parties having answered every move).
     Wait(Wait),
     /// The keeper finalizes every batch it can.
     Finalize,

@@ -268,8 +268,11 @@ impl World {
             Action::Commit => self.commit(None).await?,
             Action::CommitLie { lie, defense } => self.commit(Some((lie, defense))).await?,
             Action::Challenge { batch, play } => self.challenge(batch, play).await?,
-            Action::Play => self.play_round(true).await.map(|_| ())?,
-            Action::Timeout => self.eager_timeouts().await?,
+            Action::Play => self.dishonest_round().await?,
+            Action::Timeout => {
+                self.dishonest_round().await?;
+                self.eager_timeouts().await?;
+            }
             Action::Wait(wait) => self.wait(wait).await?,
             Action::Finalize => self.finalize().await?,
             Action::Payout { user } => self.payout(user).await?,
@@ -284,6 +287,8 @@ impl World {
             Action::Freeze => self.freeze().await?,
             Action::Escape { user } => self.escape(user).await?,
         }
+        // The honest parties are always on duty: they answer before anything else happens.
+        self.settle().await?;
         self.follow_rewinds().await?;
         super::check::all(self).await
     }
@@ -579,9 +584,6 @@ impl World {
             if lie.is_some() { ", lying" } else { "" },
             report.sent.gas_used
         ));
-        // The honest challenger is always on duty: it audits every new batch.
-        let moves = self.watcher_challenger().tick().await?;
-        self.observe_moves(&moves, Some(Side::Challenger))?;
         Ok(())
     }
 
@@ -662,21 +664,19 @@ impl World {
         Ok(())
     }
 
-    /// One round of moves by every party, or only the honest ones. Returns
-    /// whether anyone moved.
-    async fn play_round(&mut self, everyone: bool) -> Result<bool, Failure> {
-        let mut moves = Vec::new();
+    /// One round of the honest parties' moves: the watcher audits every live
+    /// batch (opening a game on the first false one) and plays its games, the
+    /// honest defenders answer in games on true batches, the keeper closes
+    /// games whose batch was dropped. Returns whether anyone moved.
+    async fn honest_round(&mut self) -> Result<bool, Failure> {
         if self.model.frozen {
-            moves.extend(self.sweep_frozen().await?);
+            let moves = self.sweep_frozen().await?;
             self.observe_moves(&moves, None)?;
             return Ok(!moves.is_empty());
         }
-        moves.extend(self.watcher_challenger().tick().await?);
-        let watcher_moves = std::mem::take(&mut moves);
-        self.observe_moves(&watcher_moves, Some(Side::Challenger))?;
-        let mut any = !watcher_moves.is_empty();
-        let games = dispute::games(&self.keeper().provider, self.deployment().dispute).await?;
-        // Honest defenders: games against honest batches of either sequencer.
+        let moves = self.watcher_challenger().tick().await?;
+        self.observe_moves(&moves, Some(Side::Challenger))?;
+        let mut any = !moves.is_empty();
         for i in 0..2 {
             let key = self.ensure_defender(i, None);
             let lies = self.lies.clone();
@@ -689,37 +689,39 @@ impl World {
             any |= !moved.is_empty();
             self.observe_moves(&moved, None)?;
         }
-        if everyone {
-            for (&id, &play) in self.frivolous.clone().iter() {
-                let Some(game) = games.iter().find(|g| g.id == id) else {
-                    continue;
-                };
-                if game.resolved {
-                    continue;
-                }
-                let challenger = self.devnet.challenger(&self.mallory, strategy(play));
-                let moved = challenger.play_games(|g| g.id == id).await?;
-                any |= !moved.is_empty();
-                self.observe_moves(&moved, None)?;
-            }
-            for i in 0..2 {
-                for defense in [Defense::Claims, Defense::BadFold, Defense::Stall] {
-                    let key = self.ensure_defender(i, Some(defense));
-                    let lies = self.lies.clone();
-                    let model = self.model.clone();
-                    let moved = self.defenders[&key]
-                        .tick_where(|g| {
-                            model.is_live(g.batch, g.epoch)
-                                && lies.get(&(g.batch, g.epoch)) == Some(&defense)
-                        })
-                        .await?;
-                    any |= !moved.is_empty();
-                    self.observe_moves(&moved, None)?;
-                }
-            }
-        }
         any |= self.close_dropped().await?;
         Ok(any)
+    }
+
+    /// One round of the dishonest parties' moves: mallory in each of her
+    /// games, each lying sequencer's defender in games on its false batches.
+    async fn dishonest_round(&mut self) -> Result<(), Failure> {
+        if self.model.frozen {
+            return Ok(());
+        }
+        let games = dispute::games(&self.keeper().provider, self.deployment().dispute).await?;
+        for (&id, &play) in self.frivolous.clone().iter() {
+            if games.iter().any(|g| g.id == id && !g.resolved) {
+                let challenger = self.devnet.challenger(&self.mallory, strategy(play));
+                let moved = challenger.play_games(|g| g.id == id).await?;
+                self.observe_moves(&moved, None)?;
+            }
+        }
+        for i in 0..2 {
+            for defense in [Defense::Claims, Defense::BadFold, Defense::Stall] {
+                let key = self.ensure_defender(i, Some(defense));
+                let lies = self.lies.clone();
+                let model = self.model.clone();
+                let moved = self.defenders[&key]
+                    .tick_where(|g| {
+                        model.is_live(g.batch, g.epoch)
+                            && lies.get(&(g.batch, g.epoch)) == Some(&defense)
+                    })
+                    .await?;
+                self.observe_moves(&moved, None)?;
+            }
+        }
+        Ok(())
     }
 
     /// The defender of sequencer `i`'s batches, honest or with `defense`; returns its key.
@@ -792,8 +794,9 @@ impl World {
         Ok(moves)
     }
 
-    /// The dishonest parties try to time out an honest opponent, whose clock
-    /// can never have run out: the honest side moves before any time passes.
+    /// Right after their own moves, the dishonest parties try to time out an
+    /// honest opponent, whose clock can never have run out: the honest side
+    /// answers every move before any time passes.
     async fn eager_timeouts(&mut self) -> Result<(), Failure> {
         if self.model.frozen {
             return Ok(());
@@ -908,7 +911,7 @@ impl World {
     /// Honest parties move until none has a move due.
     async fn settle(&mut self) -> Result<(), Failure> {
         for _ in 0..SETTLE_ROUNDS {
-            if !self.play_round(false).await? {
+            if !self.honest_round().await? {
                 return Ok(());
             }
         }

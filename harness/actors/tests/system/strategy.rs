@@ -92,12 +92,12 @@ pub fn action() -> impl Strategy<Value = Action> {
         6 => wait().prop_map(Action::Wait),
         4 => Just(Action::Finalize),
         3 => user().prop_map(|user| Action::Payout { user }),
-        1 => censor().prop_map(Action::Censor),
+        2 => censor().prop_map(Action::Censor),
         1 => Just(Action::Pause),
         1 => Just(Action::Unpause),
         1 => Just(Action::Rotate),
         3 => Just(Action::Freeze),
-        3 => user().prop_map(|user| Action::Escape { user }),
+        4 => user().prop_map(|user| Action::Escape { user }),
     ]
 }
 
