@@ -62,6 +62,8 @@ pub enum Flaw {
     WrongSigner,
     /// Moves more than the account holds.
     Overdraft,
+    /// A non-zero byte past the record's last field.
+    Malformed,
 }
 
 /// How a lying batch lies (PROTOCOL §14; `step` is clamped to the trace).
@@ -225,6 +227,7 @@ impl fmt::Display for Flaw {
             Self::StaleNonce => " stale-nonce",
             Self::WrongSigner => " wrong-signer",
             Self::Overdraft => " overdraft",
+            Self::Malformed => " malformed",
         })
     }
 }
@@ -384,6 +387,7 @@ fn parse_tail<'a>(words: impl Iterator<Item = &'a str>) -> Result<(bool, Flaw), 
             "stale-nonce" if flaw == Flaw::None => flaw = Flaw::StaleNonce,
             "wrong-signer" if flaw == Flaw::None => flaw = Flaw::WrongSigner,
             "overdraft" if flaw == Flaw::None => flaw = Flaw::Overdraft,
+            "malformed" if flaw == Flaw::None => flaw = Flaw::Malformed,
             other => return Err(format!("unexpected {other:?}")),
         }
     }

@@ -457,6 +457,10 @@ impl World {
                 signer.sign_withdraw(&d, tx).await?.encode()
             }
         };
+        let mut record = record;
+        if flaw == Flaw::Malformed {
+            record[record.len() - 1] = 0xff;
+        }
         self.pool.push(Pending { record, flaw });
         self.tally(if to.is_some() {
             "transfer signed"
@@ -526,6 +530,7 @@ impl World {
                     | (Flaw::StaleNonce, Some("BadNonce"))
                     | (Flaw::WrongSigner, Some("WrongSigner"))
                     | (Flaw::Overdraft, Some("Overdraft" | "BadNonce"))
+                    | (Flaw::Malformed, Some("NonZeroPadding"))
             );
             if !fine {
                 return Err(Failure::Violated(format!(

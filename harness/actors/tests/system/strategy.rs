@@ -21,6 +21,7 @@ fn flaw() -> impl Strategy<Value = Flaw> {
         1 => Just(Flaw::StaleNonce),
         1 => Just(Flaw::WrongSigner),
         1 => Just(Flaw::Overdraft),
+        1 => Just(Flaw::Malformed),
     ]
 }
 
