@@ -52,6 +52,9 @@ const SETTLE_ROUNDS: usize = 24;
 struct Pending {
     record: RecordBytes,
     flaw: Flaw,
+    /// A withdrawal of nothing: skipped as `ZeroAmount` before its nonce and
+    /// signer are looked at (§7.4; a transfer of 0 is valid).
+    zero_withdraw: bool,
 }
 
 /// The devnet, its actors, the model and the transcript of the running case.
@@ -305,7 +308,7 @@ impl World {
         target: Target,
     ) -> Result<(), Failure> {
         let u = self.user(user).clone();
-        let amount = u128::from(units.max(1)) * UNIT;
+        let amount = u128::from(units) * UNIT;
         let state = self.devnet.sequencer.state().clone();
         let index = match target {
             Target::New => NEW_ACCOUNT,
@@ -322,11 +325,14 @@ impl World {
                 own(&state, &u, other).map_or(NEW_ACCOUNT, |i| u64::from(i.0))
             }
         };
-        let at = self.now().await? + 1;
+        // An ERC20 deposit is its approval's block, then its own.
+        let at = self.now().await? + if token == Token::Bdt { 2 } else { 1 };
         let expected = if self.model.frozen {
             Err("QueueClosed")
         } else if at < self.model.paused_until {
             Err("DepositsPausedUntil")
+        } else if amount == 0 {
+            Err("ZeroAmount")
         } else {
             Ok(())
         };
@@ -366,13 +372,15 @@ impl World {
             self.user(user + 1).clone()
         };
         let account = own(&state, &whose, token).map_or(0, |i| i.0);
+        let amount = u128::from(units) * UNIT;
         let expected = if self.model.frozen {
             Err("QueueClosed")
+        } else if amount == 0 {
+            Err("ZeroAmount")
         } else {
             Ok(())
         };
         let d = self.deployment().clone();
-        let amount = u128::from(units) * UNIT;
         let sent = u.force_withdrawal(&d, account, token.id(), amount).await;
         if let Some(q) = self.expect("forceWithdrawal", expected, sent)? {
             self.model.queue.push(model::Queued {
@@ -413,6 +421,7 @@ impl World {
         let queued = self
             .pool
             .iter()
+            .filter(|p| p.flaw == Flaw::None && !p.zero_withdraw)
             .filter(|p| signer_account(&p.record) == Some(from_index))
             .count() as u32;
         let mut nonce = leaf.nonce + queued;
@@ -422,7 +431,8 @@ impl World {
             _ => payer.clone(),
         };
         match flaw {
-            Flaw::StaleNonce if nonce > 0 => nonce -= 1,
+            // Below the committed nonce: stale whatever the pool holds.
+            Flaw::StaleNonce if leaf.nonce > 0 => nonce = leaf.nonce - 1,
             Flaw::StaleNonce => nonce += 1_000,
             // More than all the ETH and BDT there is: an overdraft whatever reaches the account first.
             Flaw::Overdraft => amount = leaf.balance + 10u128.pow(30),
@@ -461,7 +471,12 @@ impl World {
         if flaw == Flaw::Malformed {
             record[record.len() - 1] = 0xff;
         }
-        self.pool.push(Pending { record, flaw });
+        let zero_withdraw = to.is_none() && amount == 0;
+        self.pool.push(Pending {
+            record,
+            flaw,
+            zero_withdraw,
+        });
         self.tally(if to.is_some() {
             "transfer signed"
         } else {
@@ -524,14 +539,18 @@ impl World {
             .filter(|s| matches!(s.input, Step::Record(_)));
         for (pending, step) in pool.iter().zip(record_steps) {
             let skip = step.outcome.skip_reason().map(|r| r.name());
-            let fine = matches!(
-                (pending.flaw, skip),
-                (Flaw::None, None | Some("Overdraft" | "BadNonce"))
-                    | (Flaw::StaleNonce, Some("BadNonce"))
-                    | (Flaw::WrongSigner, Some("WrongSigner"))
-                    | (Flaw::Overdraft, Some("Overdraft" | "BadNonce"))
-                    | (Flaw::Malformed, Some("NonZeroPadding"))
-            );
+            let fine = if pending.zero_withdraw && pending.flaw != Flaw::Malformed {
+                skip == Some("ZeroAmount")
+            } else {
+                matches!(
+                    (pending.flaw, skip),
+                    (Flaw::None, None | Some("Overdraft" | "BadNonce"))
+                        | (Flaw::StaleNonce, Some("BadNonce"))
+                        | (Flaw::WrongSigner, Some("WrongSigner"))
+                        | (Flaw::Overdraft, Some("Overdraft" | "BadNonce"))
+                        | (Flaw::Malformed, Some("NonZeroPadding"))
+                )
+            };
             if !fine {
                 return Err(Failure::Violated(format!(
                     "batch {} step {} ({}) was {} though the record was signed {:?}",
@@ -1127,7 +1146,9 @@ impl World {
     }
 
     async fn freeze(&mut self) -> Result<(), Failure> {
-        let at = self.now().await? + 1;
+        // The keeper freezes once the newest block is past the deadline (its
+        // transaction, in a later block, is then surely past it too).
+        let at = self.now().await?;
         let expected = self
             .model
             .freezable_at(at, self.deployment().params.deadline);

@@ -11,6 +11,12 @@ fn user() -> impl Strategy<Value = u8> {
     0..3u8
 }
 
+/// An amount in units, now and then zero (refused on L1 as `ZeroAmount`, a
+/// no-op on L2).
+fn units(max: u16) -> impl Strategy<Value = u16> {
+    prop_oneof![1 => Just(0u16), 20 => 1..max]
+}
+
 fn token() -> impl Strategy<Value = Token> {
     prop_oneof![3 => Just(Token::Eth), 2 => Just(Token::Bdt)]
 }
@@ -77,13 +83,13 @@ fn censor() -> impl Strategy<Value = Censor> {
 /// One action of any actor.
 pub fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        4 => (user(), token(), 1..2_000u16, target())
+        4 => (user(), token(), units(2_000), target())
             .prop_map(|(user, token, units, target)| Action::Deposit { user, token, units, target }),
-        6 => (user(), user(), token(), 0..800u16, any::<bool>(), flaw())
+        6 => (user(), user(), token(), units(800), any::<bool>(), flaw())
             .prop_map(|(from, to, token, units, fee, flaw)| Action::Transfer { from, to, token, units, fee, flaw }),
-        4 => (user(), token(), 1..800u16, any::<bool>(), flaw())
+        4 => (user(), token(), units(800), any::<bool>(), flaw())
             .prop_map(|(user, token, units, fee, flaw)| Action::Withdraw { user, token, units, fee, flaw }),
-        2 => (user(), token(), 0..800u16, prop::bool::weighted(0.8))
+        2 => (user(), token(), units(800), prop::bool::weighted(0.8))
             .prop_map(|(user, token, units, own)| Action::ForceWithdrawal { user, token, units, own }),
         8 => Just(Action::Commit),
         2 => (lie(), defense()).prop_map(|(lie, defense)| Action::CommitLie { lie, defense }),
