@@ -7,7 +7,10 @@
 
 pub mod action;
 pub mod check;
+mod exits;
+mod games;
 pub mod model;
+mod users;
 pub mod world;
 
 use std::{fmt::Write as _, path::Path};
