@@ -1,12 +1,7 @@
 //! Finality, payouts, the guardian, the freeze and the escape hatch.
 
 use alloy::primitives::{Address, U256};
-use bulwark_chain::{
-    ChainError, Sent, balance_of,
-    bindings::Rollup,
-    dispute::{self},
-    send,
-};
+use bulwark_chain::{ChainError, Sent, balance_of, bindings::Rollup, dispute, send};
 use bulwark_engine::TokenId;
 
 use super::{Failure, action::UserId, world::World};

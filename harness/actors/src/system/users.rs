@@ -1,7 +1,7 @@
 //! Users and the sequencer: deposits, signed records, forced withdrawals, commits.
 
 use alloy::primitives::Address;
-use bulwark_chain::dispute::{self};
+use bulwark_chain::dispute;
 use bulwark_engine::{
     AccountIndex, NEW_ACCOUNT, Record, RecordBytes, State, Step, TokenId, Transfer, Withdraw,
 };
@@ -9,7 +9,7 @@ use bulwark_engine::{
 use super::{
     Failure,
     action::{Defense, Flaw, Lie, Target, Token, UNIT, UserId},
-    model::{self},
+    model,
     world::{FEE, Pending, THEFT, World},
 };
 use crate::{dispute::fault::Fault, user::User};
