@@ -6,7 +6,8 @@
 //!
 //! Two runs per `cargo test`: a fixed seed, then a random one (or
 //! `BULWARK_SYSTEM_SEED`), both printed. `PROPTEST_CASES` sets the cases per
-//! run (default 8), `BULWARK_SYSTEM_ACTIONS` the longest history (default 30).
+//! run (default 8), `BULWARK_SYSTEM_ACTIONS` the longest history (default 30);
+//! `BULWARK_SYSTEM_TRACE=1` prints every case's transcript.
 
 #[path = "system/strategy.rs"]
 mod strategy;
@@ -26,6 +27,7 @@ fn env_number(name: &str) -> Option<u64> {
 fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64, label: &str) {
     let cases = env_number("PROPTEST_CASES").unwrap_or(8) as u32;
     let actions = env_number("BULWARK_SYSTEM_ACTIONS").unwrap_or(30) as usize;
+    let trace = std::env::var_os("BULWARK_SYSTEM_TRACE").is_some();
     eprintln!("system properties: {label} seed {seed}, {cases} cases of up to {actions} actions");
     let config = Config {
         cases,
@@ -39,12 +41,17 @@ fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64
     let (runs, caught_at) = (Cell::new(0u32), Cell::new(None));
     let result = runner.run(&strategy::history(1, actions), |history: Vec<Action>| {
         runs.set(runs.get() + 1);
-        runtime
-            .block_on(world.borrow_mut().run(&history))
-            .map_err(|failed| {
-                caught_at.set(caught_at.get().or(Some(runs.get())));
-                TestCaseError::fail(failed.to_string())
-            })
+        let result = runtime.block_on(world.borrow_mut().run(&history));
+        if trace {
+            eprintln!("case {}:", runs.get());
+            for line in &world.borrow().transcript {
+                eprintln!("  {line}");
+            }
+        }
+        result.map_err(|failed| {
+            caught_at.set(caught_at.get().or(Some(runs.get())));
+            TestCaseError::fail(failed.to_string())
+        })
     });
     match result {
         Ok(()) => {}

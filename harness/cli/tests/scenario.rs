@@ -31,7 +31,7 @@ fn a_scenario_replays_with_its_transcript() {
          commit\n\
          wait window\n\
          finalize\n\
-         payout bob\n",
+         payout\n",
     );
     let (ok, out) = bulwark(&["scenario".as_ref(), "run".as_ref(), path.as_os_str()]);
     assert!(ok, "{out}");

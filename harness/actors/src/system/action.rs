@@ -177,10 +177,11 @@ pub enum Action {
     Timeout,
     /// L1 time passes (the honest parties having answered every move).
     Wait(Wait),
-    /// The keeper finalizes every batch it can.
+    /// Someone tries to finalize the next batch, due or not (the keeper
+    /// finalizes every due batch after each action).
     Finalize,
-    /// The keeper pays a user's final, unpaid withdrawals.
-    Payout { user: UserId },
+    /// The keeper pays every final, unpaid withdrawal.
+    Payout,
     /// The sequencer starts or stops censoring.
     Censor(Censor),
     /// The guardian pauses.
@@ -307,7 +308,7 @@ impl fmt::Display for Action {
                 Wait::Window => "wait window",
             }),
             Self::Finalize => f.write_str("finalize"),
-            Self::Payout { user: u } => write!(f, "payout {}", user(u)),
+            Self::Payout => f.write_str("payout"),
             Self::Censor(Censor::Nobody) => f.write_str("censor nobody"),
             Self::Censor(Censor::User(u)) => write!(f, "censor {}", user(u)),
             Self::Censor(Censor::All) => f.write_str("censor all"),
@@ -506,9 +507,7 @@ impl core::str::FromStr for Action {
                 other => return Err(format!("unknown wait {other:?}")),
             }),
             "finalize" => Self::Finalize,
-            "payout" => Self::Payout {
-                user: parse_user(w.next())?,
-            },
+            "payout" => Self::Payout,
             "censor" => Self::Censor(match w.next() {
                 Some("nobody") => Censor::Nobody,
                 Some("all") => Censor::All,

@@ -5,16 +5,20 @@ use bulwark_chain::{ChainError, Sent, balance_of, bindings::Rollup, dispute, sen
 use bulwark_engine::TokenId;
 
 use super::{Failure, action::UserId, world::World};
-use crate::{escape, exit::final_state};
+use crate::{
+    escape,
+    exit::{ExitError, final_state, finalize_withdrawal},
+};
 
 impl World {
-    pub(super) async fn finalize(&mut self) -> Result<(), Failure> {
+    /// Finalizes batches in order. The keeper on duty (`due_only`) finalizes
+    /// every batch the model says is due and sends nothing else; the
+    /// `finalize` action tries the next batch whatever the model says (so,
+    /// after the keeper, it sees the refusal the model predicts).
+    pub(super) async fn finalize(&mut self, due_only: bool) -> Result<(), Failure> {
         let rollup = Rollup::new(self.deployment().rollup, self.keeper().provider.clone());
         loop {
             let index = self.model.last_final + 1;
-            if index > self.model.tip && !self.model.frozen {
-                return Ok(());
-            }
             let at = self.now().await? + 1;
             let expected = match self.model.batches.get(&index) {
                 _ if self.model.frozen => Err("RollupFrozen"),
@@ -23,6 +27,9 @@ impl World {
                 Some(b) if b.open_games > 0 => Err("GamesOpen"),
                 Some(_) => Ok(()),
             };
+            if due_only && expected.is_err() {
+                return Ok(());
+            }
             let result = send(rollup.finalizeBatch(index), "finalizeBatch").await;
             if self.expect("finalizeBatch", expected, result)?.is_none() {
                 return Ok(());
@@ -36,56 +43,48 @@ impl World {
         }
     }
 
-    pub(super) async fn payout(&mut self, user: UserId) -> Result<(), Failure> {
-        if self.model.last_final == 0 {
-            return Ok(());
-        }
-        let u = self.user(user).clone();
+    /// The keeper pays every final, unpaid withdrawal (anyone may: the Bridge
+    /// pays the leaf's recipient), then replays the last one paid.
+    pub(super) async fn payout(&mut self) -> Result<(), Failure> {
         let view = final_state(self.keeper(), self.deployment()).await?;
-        let leaves: Vec<_> = view
-            .state
-            .withdrawals()
-            .filter(|w| w.recipient == u.address())
-            .copied()
-            .collect();
+        let leaves: Vec<_> = view.state.withdrawals().copied().collect();
+        let (keeper, d) = (self.keeper().clone(), self.deployment().clone());
+        let finalize = |index| {
+            let (keeper, d, view) = (&keeper, &d, &view);
+            async move {
+                finalize_withdrawal(keeper, d, view, index)
+                    .await
+                    .map_err(|e| match e {
+                        ExitError::Chain(c) => c,
+                        other => ChainError::Rpc {
+                            method: "finalizeWithdrawal",
+                            reason: other.to_string(),
+                        },
+                    })
+            }
+        };
         let mut last_paid = None;
         for leaf in leaves {
             if self.model.paid.contains(&leaf.index.0) {
                 last_paid = Some(leaf.index);
                 continue;
             }
-            let before = self.l1_balance(leaf.token, u.address()).await?;
-            let sent = crate::exit::finalize_withdrawal(
-                self.keeper(),
-                self.deployment(),
-                &view,
-                leaf.index,
-            )
-            .await;
-            let sent = sent.map_err(|e| match e {
-                crate::exit::ExitError::Chain(c) => c,
-                other => ChainError::Rpc {
-                    method: "finalizeWithdrawal",
-                    reason: other.to_string(),
-                },
-            });
+            let before = self.l1_balance(leaf.token, leaf.recipient).await?;
+            let sent = finalize(leaf.index).await;
             self.expect("finalizeWithdrawal", Ok(()), sent)?;
-            self.paid_out(leaf.token, u.address(), before, leaf.amount, "withdrawal")
-                .await?;
+            self.paid_out(
+                leaf.token,
+                leaf.recipient,
+                before,
+                leaf.amount,
+                "withdrawal",
+            )
+            .await?;
             self.model.paid.insert(leaf.index.0);
             last_paid = Some(leaf.index);
         }
         if let Some(index) = last_paid {
-            let again =
-                crate::exit::finalize_withdrawal(self.keeper(), self.deployment(), &view, index)
-                    .await
-                    .map_err(|e| match e {
-                        crate::exit::ExitError::Chain(c) => c,
-                        other => ChainError::Rpc {
-                            method: "finalizeWithdrawal",
-                            reason: other.to_string(),
-                        },
-                    });
+            let again = finalize(index).await;
             self.expect("finalizeWithdrawal replay", Err("AlreadyPaid"), again)?;
         }
         Ok(())
@@ -179,6 +178,7 @@ impl World {
             self.model.sequencer = next;
             self.pool.clear();
             self.stale = true;
+            self.tally("rotation");
             self.log(format!(
                 "  sequencer {next} takes over at batch {}",
                 self.model.tip

@@ -164,10 +164,10 @@ impl World {
         let base = self.base.take().ok_or(Failure::Setup("no snapshot"))?;
         self.devnet.restore(base).await?;
         self.base = Some(self.devnet.snapshot().await?);
-        self.devnet.sequencer.set_header(self.header.clone());
+        // Every field back to its start before the sequencer is rebuilt from
+        // them: nothing of one case may leak into the next.
         self.model = self.initial.clone();
         self.claims = Default::default();
-        self.devnet.sequencer = self.sequencer_for(0).await?;
         self.defenders.clear();
         self.lies.clear();
         self.frivolous.clear();
@@ -175,6 +175,7 @@ impl World {
         self.censor = Censor::Nobody;
         self.stale = false;
         self.transcript.clear();
+        self.devnet.sequencer = self.sequencer_for(0).await?;
         Ok(())
     }
 
@@ -267,8 +268,8 @@ impl World {
                 self.eager_timeouts().await?;
             }
             Action::Wait(wait) => self.wait(wait).await?,
-            Action::Finalize => self.finalize().await?,
-            Action::Payout { user } => self.payout(user).await?,
+            Action::Finalize => self.finalize(false).await?,
+            Action::Payout => self.payout().await?,
             Action::Censor(censor) => {
                 self.censor = censor;
                 let censorship = self.censorship();
@@ -280,8 +281,10 @@ impl World {
             Action::Freeze => self.freeze().await?,
             Action::Escape { user } => self.escape(user).await?,
         }
-        // The honest parties are always on duty: they answer before anything else happens.
+        // The honest parties are always on duty: they answer before anything
+        // else happens, and the keeper finalizes every batch that is due.
         self.settle().await?;
+        self.finalize(true).await?;
         self.follow_rewinds().await?;
         super::check::all(self).await
     }

@@ -68,7 +68,7 @@ fn wait() -> impl Strategy<Value = Wait> {
         2 => Just(Wait::Minute),
         3 => Just(Wait::Clock),
         3 => Just(Wait::Deadline),
-        2 => Just(Wait::Window),
+        5 => Just(Wait::Window),
     ]
 }
 
@@ -92,13 +92,13 @@ pub fn action() -> impl Strategy<Value = Action> {
         2 => (user(), token(), units(800), prop::bool::weighted(0.8))
             .prop_map(|(user, token, units, own)| Action::ForceWithdrawal { user, token, units, own }),
         8 => Just(Action::Commit),
-        2 => (lie(), defense()).prop_map(|(lie, defense)| Action::CommitLie { lie, defense }),
+        1 => (lie(), defense()).prop_map(|(lie, defense)| Action::CommitLie { lie, defense }),
         2 => (any::<u8>(), play()).prop_map(|(batch, play)| Action::Challenge { batch, play }),
         5 => Just(Action::Play),
         1 => Just(Action::Timeout),
-        6 => wait().prop_map(Action::Wait),
-        4 => Just(Action::Finalize),
-        3 => user().prop_map(|user| Action::Payout { user }),
+        8 => wait().prop_map(Action::Wait),
+        2 => Just(Action::Finalize),
+        5 => Just(Action::Payout),
         2 => censor().prop_map(Action::Censor),
         1 => Just(Action::Pause),
         1 => Just(Action::Unpause),
