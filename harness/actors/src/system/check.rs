@@ -76,6 +76,23 @@ async fn l1_view(w: &World) -> Result<(), Failure> {
             (m.paused_until, m.next_pause_at)
         )));
     }
+    if m.frozen {
+        // The Bridge pays exits and refunds against what the freeze pinned:
+        // the last final batch, its root, and the messages it consumed.
+        let bridge = Bridge::new(d.bridge, p);
+        let escape = read!(bridge.escape(), "escape");
+        let pinned = (escape.finalBatch, escape.stateRoot, escape.msgsConsumed);
+        let want = (
+            m.last_final,
+            m.finals.get(&m.last_final).copied().unwrap_or_default(),
+            m.batches.get(&m.last_final).map_or(0, |b| b.msgs_after),
+        );
+        if pinned != want {
+            return Err(violated(format!(
+                "(batch, root, messages consumed) the Bridge pinned: {pinned:?}, the model {want:?}"
+            )));
+        }
+    }
     for (&index, &root) in &m.finals {
         let b = dispute::batch(p, d.rollup, index).await?;
         if b.state_root != root {

@@ -161,8 +161,12 @@ impl World {
 
     /// Brings L1 and every actor back to the state after [`start`](Self::start).
     pub async fn reset(&mut self) -> Result<(), Failure> {
+        // The chain first, and a fresh snapshot at once (a revert consumes
+        // its snapshot): whatever fails after this, the next case still
+        // starts clean, and the failure is reported as itself.
         let base = self.base.take().ok_or(Failure::Setup("no snapshot"))?;
-        self.devnet.restore(base).await?;
+        let provider = self.keeper().provider.clone();
+        bulwark_chain::node::revert_to(&provider, base).await?;
         self.base = Some(self.devnet.snapshot().await?);
         // Every field back to its start before the sequencer is rebuilt from
         // them: nothing of one case may leak into the next.

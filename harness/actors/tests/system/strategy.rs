@@ -59,7 +59,7 @@ fn play() -> impl Strategy<Value = Play> {
         2 => Just(Play::Honest),
         1 => Just(Play::FirstChild),
         1 => Just(Play::Stall),
-        3 => (0..32u8).prop_map(Play::Toward),
+        3 => (0..10u8).prop_map(Play::Toward),
     ]
 }
 
@@ -93,7 +93,7 @@ pub fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(user, token, units, own)| Action::ForceWithdrawal { user, token, units, own }),
         8 => Just(Action::Commit),
         1 => (lie(), defense()).prop_map(|(lie, defense)| Action::CommitLie { lie, defense }),
-        2 => (any::<u8>(), play()).prop_map(|(batch, play)| Action::Challenge { batch, play }),
+        3 => (any::<u8>(), play()).prop_map(|(batch, play)| Action::Challenge { batch, play }),
         5 => Just(Action::Play),
         1 => Just(Action::Timeout),
         8 => wait().prop_map(Action::Wait),
