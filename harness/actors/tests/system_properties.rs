@@ -6,7 +6,7 @@
 //!
 //! Two runs per `cargo test`: a fixed seed, then a random one (or
 //! `BULWARK_SYSTEM_SEED`), both printed. `PROPTEST_CASES` sets the cases per
-//! run (default 8), `BULWARK_SYSTEM_ACTIONS` the longest history (default 30);
+//! run (default 16), `BULWARK_SYSTEM_ACTIONS` the longest history (default 30);
 //! `BULWARK_SYSTEM_TRACE=1` prints every case's transcript.
 
 #[path = "system/strategy.rs"]
@@ -25,7 +25,7 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64, label: &str) {
-    let cases = env_number("PROPTEST_CASES").unwrap_or(8) as u32;
+    let cases = env_number("PROPTEST_CASES").unwrap_or(16) as u32;
     let actions = env_number("BULWARK_SYSTEM_ACTIONS").unwrap_or(30) as usize;
     let trace = std::env::var_os("BULWARK_SYSTEM_TRACE").is_some();
     eprintln!("system properties: {label} seed {seed}, {cases} cases of up to {actions} actions");
