@@ -141,12 +141,7 @@ async fn run_scenario(file: &Path) -> eyre::Result<()> {
             for line in &failed.transcript {
                 println!("{line}");
             }
-            bail!(
-                "action {} ({}) broke the system: {}",
-                failed.at + 1,
-                failed.history[failed.at],
-                failed.failure
-            )
+            bail!("{} broke the system: {}", failed.step(), failed.failure)
         }
     }
 }

@@ -172,8 +172,9 @@ pub enum Action {
     /// The dishonest parties make the moves due now, once (the honest
     /// parties answer every move at once, after any action).
     Play,
-    /// The dishonest parties move, then at once claim timeouts in every game
-    /// where it is the honest side's turn, expired or not.
+    /// The dishonest parties move, then someone claims a timeout in every
+    /// game whose mover still has time (the dishonest side against an
+    /// honest mover, a bystander against a dishonest one).
     Timeout,
     /// L1 time passes (the honest parties having answered every move).
     Wait(Wait),

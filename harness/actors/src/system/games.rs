@@ -203,9 +203,11 @@ impl World {
         Ok(moves)
     }
 
-    /// Right after their own moves, the dishonest parties try to time out an
-    /// honest opponent, whose clock can never have run out: the honest side
-    /// answers every move before any time passes.
+    /// Right after the dishonest parties' moves, someone claims a timeout in
+    /// every game whose mover's clock has not run out: the dishonest side
+    /// against an honest mover (whose clock can never run out: the honest
+    /// side answers every move before any time passes), a bystander against
+    /// a dishonest one. Each must revert `ClockNotExpired`.
     pub(super) async fn eager_timeouts(&mut self) -> Result<(), Failure> {
         if self.model.frozen {
             return Ok(());
@@ -222,12 +224,25 @@ impl World {
                 Turn::Challenger => Side::Challenger,
                 Turn::Defender => Side::Defender,
             };
-            if m.honest != Some(waiting) {
+            // §14.3: the mover's clock runs out once the seconds since its
+            // turn began reach what it had left.
+            let at = self.now().await? + 1;
+            let expired = g.expired_at(at);
+            if expired && m.honest == Some(waiting) {
+                return Err(Failure::Violated(format!(
+                    "game {}: the honest {waiting:?}'s clock ran out",
+                    g.id
+                )));
+            }
+            if expired {
                 continue;
             }
-            let from = match waiting {
-                Side::Defender => self.mallory.l1.clone(),
-                Side::Challenger => self.sequencers[self.committer_of(g.batch)].clone(),
+            // Against an honest mover its dishonest opponent tries; against a
+            // dishonest one, an impatient bystander (the keeper).
+            let from = match (m.honest == Some(waiting), waiting) {
+                (true, Side::Defender) => self.mallory.l1.clone(),
+                (true, Side::Challenger) => self.sequencers[self.committer_of(g.batch)].clone(),
+                (false, _) => self.keeper().clone(),
             };
             let contract = DisputeGame::new(self.deployment().dispute, &from.provider);
             let result = send(contract.timeout(U256::from(g.id)), "timeout").await;

@@ -51,24 +51,30 @@ pub enum Failure {
 pub struct Failed {
     /// The history.
     pub history: Vec<Action>,
-    /// Index of the action that failed.
-    pub at: usize,
+    /// Index of the action that failed; `None` when the reset before the
+    /// first action did.
+    pub at: Option<usize>,
     /// Why.
     pub failure: Failure,
     /// Every event up to the failure.
     pub transcript: Vec<String>,
 }
 
+impl Failed {
+    /// Which step failed, in words: an action with its number, or the reset.
+    pub fn step(&self) -> String {
+        match self.at.and_then(|at| Some((at, self.history.get(at)?))) {
+            Some((at, action)) => {
+                format!("action {} of {} ({action})", at + 1, self.history.len())
+            }
+            None => "the reset before the first action".to_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for Failed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "action {} of {} ({}) failed: {}",
-            self.at + 1,
-            self.history.len(),
-            self.history[self.at],
-            self.failure
-        )?;
+        writeln!(f, "{} failed: {}", self.step(), self.failure)?;
         writeln!(f, "transcript:")?;
         for line in &self.transcript {
             writeln!(f, "  {line}")?;
@@ -81,7 +87,7 @@ impl World {
     /// Resets the world and runs `history`, checking every invariant after
     /// each action.
     pub async fn run(&mut self, history: &[Action]) -> Result<(), Box<Failed>> {
-        let fail = |world: &mut World, at: usize, failure: Failure| {
+        let fail = |world: &mut World, at: Option<usize>, failure: Failure| {
             Box::new(Failed {
                 history: history.to_vec(),
                 at,
@@ -90,11 +96,11 @@ impl World {
             })
         };
         if let Err(e) = self.reset().await {
-            return Err(fail(self, 0, e));
+            return Err(fail(self, None, e));
         }
         for (at, &action) in history.iter().enumerate() {
             if let Err(e) = self.apply(action).await {
-                return Err(fail(self, at, e));
+                return Err(fail(self, Some(at), e));
             }
         }
         Ok(())

@@ -134,6 +134,14 @@ impl World {
         )
         .await?;
 
+        // Derived from L1 once here, as every reset does: a derivation that
+        // cannot rebuild the set-up fails now, naming itself.
+        devnet.sequencer = Sequencer::resume(
+            devnet.sequencer_account().clone(),
+            d.clone(),
+            header.clone(),
+        )
+        .await?;
         let sequencers = [devnet.sequencer_account().clone(), seq_b.l1.clone()];
         let initial = observe(&devnet).await?;
         let base = Some(devnet.snapshot().await?);
