@@ -14,6 +14,7 @@ use super::{
     world::{World, revert_name},
 };
 use crate::{
+    escape,
     exit::{bridge_holdings, final_state},
     scenario::dispute_gas::moves_bound,
 };
@@ -235,18 +236,17 @@ async fn overdue_freezes(w: &World) -> Result<(), Failure> {
     let Some((index, _)) = m.oldest_unconsumed() else {
         return Ok(());
     };
-    let blocks = bulwark_chain::history::Blocks::to_head(&keeper.provider, d.deploy_block).await?;
-    let queued = bulwark_chain::history::read_messages(&keeper.provider, d.bridge, blocks).await?;
-    let Some(message) = queued.iter().find(|q| q.index == index) else {
+    let oldest = escape::oldest_unconsumed(&keeper.provider, d).await?;
+    let Some(message) = oldest.map(|o| o.message).filter(|q| q.index == index) else {
         return Err(violated(format!(
-            "message {index} is not in the Bridge's queue"
+            "the oldest message the tip has not consumed is not the model's {index}"
         )));
     };
     let at = l1_time(&keeper.provider).await? + 1;
     let freezable = m.freezable_at(at, d.params.deadline);
     let rollup = Rollup::new(d.rollup, &keeper.provider);
     let result = rollup
-        .freeze(message.into())
+        .freeze((&message).into())
         .block(BlockId::pending())
         .call()
         .await
