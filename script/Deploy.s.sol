@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Script, console2} from "forge-std/Script.sol";
+import {VmSafe} from "forge-std/Vm.sol";
 
 import {Rollup} from "../contracts/L1/Rollup.sol";
 import {IRollup} from "../contracts/interfaces/IRollup.sol";
@@ -26,7 +27,11 @@ import {DemoToken} from "../contracts/mocks/DemoToken.sol";
 ///      - `BULWARK_COOLDOWN`       (seconds, default: `DEFAULT_COOLDOWN`)
 ///      - `BULWARK_DEMO_TOKEN`     (bool,    default: false) also deploys a mintable `DemoToken`
 ///      - `PRIVATE_KEY`            (uint, optional) broadcasts with this key instead of forge's wallet
-///      Run: `npx forge script script/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
+///      - `BULWARK_DEPLOYMENTS`    (directory, default: `deployments`) where `<chainId>.json` is written
+///      Run: `npx forge script script/Deploy.s.sol --rpc-url $RPC --broadcast --account NAME`.
+///      A broadcast writes the deployment file `bulwark deploy` writes (docs/OPERATORS.md); a dry run
+///      writes nothing. When that file already names a Rollup with code on this chain, nothing is
+///      deployed: the run logs the existing deployment and returns it.
 contract Deploy is Script {
     /// @notice Default challenge window: 7 days, as optimistic rollups on mainnet use.
     uint64 public constant DEFAULT_WINDOW = 7 days;
@@ -69,6 +74,22 @@ contract Deploy is Script {
 
     /// @notice Entry point of `forge script`: reads the environment and deploys.
     function run() external returns (Deployment memory d) {
+        string memory file = string.concat(
+            vm.envOr("BULWARK_DEPLOYMENTS", string("deployments")), "/", vm.toString(block.chainid), ".json"
+        );
+        if (vm.exists(file)) {
+            address existing = vm.parseJsonAddress(vm.readFile(file), ".rollup");
+            if (existing.code.length > 0) {
+                console2.log("already deployed; nothing sent, nothing written:", file);
+                console2.log("Rollup          ", existing);
+                d.rollup = Rollup(existing);
+                d.bridge = Bridge(vm.parseJsonAddress(vm.readFile(file), ".bridge"));
+                d.verifier = OneStepVerifier(vm.parseJsonAddress(vm.readFile(file), ".verifier"));
+                d.dispute = DisputeGame(vm.parseJsonAddress(vm.readFile(file), ".dispute"));
+                return d;
+            }
+        }
+        uint256 deployBlock = block.number;
         uint256 key = vm.envOr("PRIVATE_KEY", uint256(0));
         if (key != 0) vm.startBroadcast(key);
         else vm.startBroadcast();
@@ -88,7 +109,7 @@ contract Deploy is Script {
         bool demo = vm.envOr("BULWARK_DEMO_TOKEN", false);
 
         d = deploy(deployer, p);
-        if (demo) d.demoToken = new DemoToken("Bulwark Demo", "DEMO");
+        if (demo) d.demoToken = new DemoToken("Bulwark Demo Token", "BDT");
         vm.stopBroadcast();
 
         console2.log("Rollup          ", address(d.rollup));
@@ -105,6 +126,64 @@ contract Deploy is Script {
         console2.log("pause (s)       ", p.pause);
         console2.log("cooldown (s)    ", p.cooldown);
         if (demo) console2.log("DemoToken       ", address(d.demoToken));
+
+        if (vm.isContext(VmSafe.ForgeContext.ScriptBroadcast) || vm.isContext(VmSafe.ForgeContext.ScriptResume)) {
+            vm.writeFile(file, deploymentJson(d, p, deployBlock));
+            console2.log("wrote", file);
+        }
+    }
+
+    /// @notice The deployment file's JSON, field for field as `bulwark deploy` writes it: wei as decimal
+    ///         strings, seconds and blocks as numbers, addresses checksummed. `deployBlock` is the block the
+    ///         script ran against, at or before the Rollup's own.
+    function deploymentJson(Deployment memory d, Params memory p, uint256 deployBlock)
+        public
+        view
+        returns (string memory)
+    {
+        string memory params = string.concat(
+            '{\n    "sequencer": "',
+            vm.toString(p.sequencer),
+            '",\n    "guardian": "',
+            vm.toString(p.guardian),
+            '",\n    "window": ',
+            vm.toString(p.window),
+            ',\n    "clock": ',
+            vm.toString(p.clock),
+            ',\n    "deadline": ',
+            vm.toString(p.deadline),
+            ',\n    "pause": ',
+            vm.toString(p.pause),
+            ',\n    "cooldown": ',
+            vm.toString(p.cooldown),
+            ',\n    "stake": "',
+            vm.toString(p.stake),
+            '",\n    "challengeBond": "',
+            vm.toString(p.challengeBond),
+            '"\n  }'
+        );
+        string memory token = address(d.demoToken) == address(0)
+            ? ""
+            : string.concat('  "demoToken": "', vm.toString(address(d.demoToken)), '",\n');
+        return string.concat(
+            '{\n  "chainId": ',
+            vm.toString(block.chainid),
+            ',\n  "deployBlock": ',
+            vm.toString(deployBlock),
+            ',\n  "rollup": "',
+            vm.toString(address(d.rollup)),
+            '",\n  "bridge": "',
+            vm.toString(address(d.bridge)),
+            '",\n  "verifier": "',
+            vm.toString(address(d.verifier)),
+            '",\n  "dispute": "',
+            vm.toString(address(d.dispute)),
+            '",\n',
+            token,
+            '  "params": ',
+            params,
+            "\n}\n"
+        );
     }
 
     /// @notice Deploys the four contracts from `deployer` (the current broadcaster or prank), nonce order.

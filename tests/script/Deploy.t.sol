@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
 import {Deploy} from "../../script/Deploy.s.sol";
+import {DemoToken} from "../../contracts/mocks/DemoToken.sol";
 
 /// @notice The deploy script wires Rollup, Bridge, verifier and DisputeGame to each other, with its
 ///         defaults or the environment's.
@@ -64,5 +65,34 @@ contract DeployTest is Test {
         assertGe(script.DEFAULT_WINDOW(), 2 * script.DEFAULT_CLOCK(), "a window holds two clocks");
         assertGe(script.DEFAULT_DEADLINE(), 2 * script.DEFAULT_PAUSE(), "D >= 2P");
         assertGe(script.DEFAULT_COOLDOWN(), script.DEFAULT_DEADLINE() - script.DEFAULT_PAUSE(), "cooldown >= D - P");
+    }
+
+    /// @notice The deployment file the script writes on a broadcast: every field where `bulwark deploy`
+    ///         puts it, wei as decimal strings (exact beyond 2^53), the demo token only when deployed.
+    function test_Deploy_deploymentJsonHasTheFileFormat() public {
+        Deploy script = new Deploy();
+        Deploy.Params memory p = Deploy.Params(address(0x5E9), 100, 10 ** 30, 2, 60, address(0x6A), 1000, 400, 600);
+        Deploy.Deployment memory d = script.deploy(address(script), p);
+        string memory json = script.deploymentJson(d, p, 42);
+        assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
+        assertEq(vm.parseJsonUint(json, ".deployBlock"), 42);
+        assertEq(vm.parseJsonAddress(json, ".rollup"), address(d.rollup));
+        assertEq(vm.parseJsonAddress(json, ".bridge"), address(d.bridge));
+        assertEq(vm.parseJsonAddress(json, ".verifier"), address(d.verifier));
+        assertEq(vm.parseJsonAddress(json, ".dispute"), address(d.dispute));
+        assertFalse(vm.keyExistsJson(json, ".demoToken"));
+        assertEq(vm.parseJsonAddress(json, ".params.sequencer"), address(0x5E9));
+        assertEq(vm.parseJsonAddress(json, ".params.guardian"), address(0x6A));
+        assertEq(vm.parseJsonUint(json, ".params.window"), 100);
+        assertEq(vm.parseJsonUint(json, ".params.clock"), 60);
+        assertEq(vm.parseJsonUint(json, ".params.deadline"), 1000);
+        assertEq(vm.parseJsonUint(json, ".params.pause"), 400);
+        assertEq(vm.parseJsonUint(json, ".params.cooldown"), 600);
+        assertEq(vm.parseJsonString(json, ".params.stake"), "1000000000000000000000000000000");
+        assertEq(vm.parseJsonString(json, ".params.challengeBond"), "2");
+
+        d.demoToken = DemoToken(address(0xD0));
+        json = script.deploymentJson(d, p, 42);
+        assertEq(vm.parseJsonAddress(json, ".demoToken"), address(0xD0));
     }
 }

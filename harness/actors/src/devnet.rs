@@ -113,10 +113,11 @@ impl Devnet {
             pause: config.pause,
             cooldown: config.cooldown,
         };
-        let deployment = deploy(&deployer.provider, deployer.address(), params).await?;
+        let mut deployment = deploy(&deployer.provider, deployer.address(), params).await?;
         let rollup = Rollup::new(deployment.rollup, &sequencer_account.provider);
         send(rollup.stake().value(deployment.params.stake), "stake").await?;
         let token = deploy_demo_token(&deployer.provider, "Bulwark Demo Token", "BDT").await?;
+        deployment.demo_token = Some(token);
 
         let mut users = Vec::with_capacity(config.users.len());
         let erc20 = DemoToken::new(token, &deployer.provider);

@@ -15,8 +15,34 @@ use crate::{
     send,
 };
 
+/// The defaults `bulwark deploy` and `script/Deploy.s.sol` share for a public
+/// network (PROTOCOL §0, §14.6, §16 and §17 say why each).
+pub mod defaults {
+    /// Challenge window: 7 days, as optimistic rollups on mainnet use.
+    pub const WINDOW: u64 = 7 * 24 * 3_600;
+    /// Chess clock per side: 3 days, so finality takes at most 13 days.
+    pub const CLOCK: u64 = 3 * 24 * 3_600;
+    /// Sequencer stake: 0.2 ETH.
+    pub const STAKE: u128 = 2 * 10u128.pow(17);
+    /// Challenge bond: 0.05 ETH.
+    pub const CHALLENGE_BOND: u128 = 5 * 10u128.pow(16);
+    /// Forced-inclusion deadline: a day, as Arbitrum's delayed inbox.
+    pub const DEADLINE: u64 = 24 * 3_600;
+    /// Longest guardian pause: 8 hours.
+    pub const PAUSE: u64 = 8 * 3_600;
+    /// Cooldown after a pause: a day, above `DEADLINE - PAUSE`.
+    pub const COOLDOWN: u64 = 24 * 3_600;
+}
+
+/// Gas a deployment may need, with room: the four creations used 8.8M
+/// together on anvil and the demo token less than 1M (the deploy test asserts
+/// the total stays below this); a node also reserves each transaction's whole
+/// limit, a quarter above its estimate, before running it. A key holding less
+/// than this times the gas price is refused before anything is sent.
+pub const DEPLOY_GAS: u64 = 16_000_000;
+
 /// Protocol parameters fixed at deployment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeployParams {
     /// Who may commit batches.
     pub sequencer: Address,
@@ -52,6 +78,8 @@ pub struct Deployment {
     pub verifier: Address,
     /// The DisputeGame contract.
     pub dispute: Address,
+    /// A mintable demo ERC20, on devnets and testnets that asked for one.
+    pub demo_token: Option<Address>,
     /// The L1 chain id, part of the EIP-712 domain.
     pub chain_id: u64,
     /// The block the Rollup was deployed in: history starts here.
@@ -66,6 +94,17 @@ pub async fn deploy<P: Provider + Clone>(
     provider: &P,
     deployer: Address,
     params: DeployParams,
+) -> Result<Deployment, ChainError> {
+    deploy_reporting(provider, deployer, params, |_| {}).await
+}
+
+/// [`deploy`], telling `progress` the name of each contract as its creation
+/// is sent (on a public network each waits for a block).
+pub async fn deploy_reporting<P: Provider + Clone>(
+    provider: &P,
+    deployer: Address,
+    params: DeployParams,
+    mut progress: impl FnMut(&'static str),
 ) -> Result<Deployment, ChainError> {
     let nonce = provider
         .get_transaction_count(deployer)
@@ -87,19 +126,23 @@ pub async fn deploy<P: Provider + Clone>(
         pause: params.pause,
         cooldown: params.cooldown,
     };
+    progress("Rollup");
     let rollup_tx = Rollup::deploy_builder(provider.clone(), config);
     let (rollup, deploy_block) = create(rollup_tx, "deploy Rollup").await?;
+    progress("Bridge");
     let (bridge, _) = create(
         Bridge::deploy_builder(provider.clone(), rollup),
         "deploy Bridge",
     )
     .await?;
     check_address("Bridge", expected_bridge, bridge)?;
+    progress("OneStepVerifier");
     let (verifier, _) = create(
         OneStepVerifier::deploy_builder(provider.clone(), rollup),
         "deploy OneStepVerifier",
     )
     .await?;
+    progress("DisputeGame");
     let dispute_tx = DisputeGame::deploy_builder(provider.clone(), rollup, verifier, params.clock);
     let (dispute, _) = create(dispute_tx, "deploy DisputeGame").await?;
     check_address("DisputeGame", expected_dispute, dispute)?;
@@ -112,6 +155,7 @@ pub async fn deploy<P: Provider + Clone>(
         bridge,
         verifier,
         dispute,
+        demo_token: None,
         chain_id,
         deploy_block,
         params,

@@ -8,6 +8,7 @@
 mod balance;
 pub mod bindings;
 mod deploy;
+mod deployment;
 pub mod derive;
 pub mod dispute;
 mod error;
@@ -17,7 +18,10 @@ pub mod safe;
 mod tx;
 
 pub use balance::balance_of;
-pub use deploy::{DeployParams, Deployment, deploy, deploy_demo_token};
+pub use deploy::{
+    DEPLOY_GAS, DeployParams, Deployment, defaults, deploy, deploy_demo_token, deploy_reporting,
+};
+pub use deployment::{DeploymentError, write_atomically};
 pub use error::ChainError;
 pub use safe::{Multisig, SafeFactory, deploy_safe};
 pub use tx::{Sent, TX_GAS_CAP, gas_limit, send};

@@ -1,9 +1,13 @@
-//! `bulwark`: the command-line edge of the harness. Today it runs the demo
-//! and measures gas; devnet, testnet deployment and scenario replay come with
-//! later work.
+//! `bulwark`: the command-line edge of the harness. Deploys the suite to any
+//! chain, runs the demo, measures gas and replays scenario files.
+
+mod deploy;
+mod keys;
+mod rpc;
 
 use std::{
     path::{Path, PathBuf},
+    process::ExitCode,
     time::Instant,
 };
 
@@ -33,6 +37,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Deploy the suite to any chain and record it in <out>/<chainId>.json. Re-running
+    /// against a chain that already has that deployment changes nothing.
+    Deploy(deploy::DeployArgs),
     /// Deposit, transact (with invalid transactions), commit, finalize and
     /// withdraw on a freshly started local L1, narrating every step.
     Demo {
@@ -94,12 +101,24 @@ enum ScenarioCommand {
 }
 
 #[tokio::main]
-async fn main() -> eyre::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, the causes joined by ": "; RUST_LOG=debug shows more.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> eyre::Result<()> {
+    match command {
+        Command::Deploy(args) => deploy::run(args).await,
         Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,
         Command::Demo { l1, window, .. } => demo(l1, window).await,
         Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),
