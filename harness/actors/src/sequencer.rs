@@ -151,6 +151,28 @@ impl Sequencer {
         self.censorship = censorship;
     }
 
+    /// A sequencer at batch `tip` whose post-state is `state`, as a service
+    /// rebuilt it from L1 (see [`resume`](Self::resume)).
+    pub fn at(
+        account: L1Account,
+        deployment: Deployment,
+        header: Header,
+        state: State,
+        tip: u64,
+    ) -> Self {
+        let domain = Domain::new(deployment.chain_id, deployment.rollup);
+        Self {
+            account,
+            deployment,
+            domain,
+            header,
+            state,
+            tip,
+            claims: Claims::default(),
+            censorship: Censorship::None,
+        }
+    }
+
     /// A sequencer restarting against a live deployment: its state is rebuilt
     /// from L1 at the Rollup's tip, never read from a local database.
     pub async fn resume(

@@ -1,9 +1,11 @@
 //! `bulwark`: the command-line edge of the harness. Deploys the suite to any
-//! chain, runs the demo, measures gas and replays scenario files.
+//! chain, runs the sequencer service, runs the demo, measures gas and replays
+//! scenario files.
 
 mod deploy;
 mod keys;
 mod rpc;
+mod serve;
 
 use std::{
     path::{Path, PathBuf},
@@ -40,6 +42,9 @@ enum Command {
     /// Deploy the suite to any chain and record it in <out>/<chainId>.json. Re-running
     /// against a chain that already has that deployment changes nothing.
     Deploy(deploy::DeployArgs),
+    /// Run the sequencer for a deployment: rebuild the L2 from L1, serve the HTTP API
+    /// (docs/API.md), commit a batch every interval; stops cleanly on Ctrl-C or SIGTERM.
+    Sequencer(serve::SequencerArgs),
     /// Deposit, transact (with invalid transactions), commit, finalize and
     /// withdraw on a freshly started local L1, narrating every step.
     Demo {
@@ -119,6 +124,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> eyre::Result<()> {
     match command {
         Command::Deploy(args) => deploy::run(args).await,
+        Command::Sequencer(args) => serve::sequencer(args).await,
         Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,
         Command::Demo { l1, window, .. } => demo(l1, window).await,
         Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),

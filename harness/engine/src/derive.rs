@@ -182,14 +182,14 @@ impl Derivation {
     }
 
     /// Applies the next batch, checking its claimed state root and trace
-    /// root. On error the state stays at the parent, so a challenger can
-    /// trace the batch from there.
+    /// root, and returns its trace (each step's outcome). On error the state
+    /// stays at the parent, so a challenger can trace the batch from there.
     pub fn push(
         &mut self,
         domain: &Domain,
         messages: &[L1Message],
         committed: &DerivedBatch,
-    ) -> Result<(), DeriveError> {
+    ) -> Result<Trace, DeriveError> {
         let batch = self.batches + 1;
         let (trace, next) = self.execute(domain, messages, committed)?;
         let derived = trace.state_root();
@@ -210,7 +210,7 @@ impl Derivation {
         }
         self.state = next;
         self.batches = batch;
-        Ok(())
+        Ok(trace)
     }
 }
 

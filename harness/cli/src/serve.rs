@@ -1,0 +1,89 @@
+//! `bulwark sequencer`: the long-running sequencer against a deployment file,
+//! serving its HTTP API until Ctrl-C or SIGTERM.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use bulwark_chain::Deployment;
+use bulwark_services::{SequencerConfig, SequencerService};
+use clap::Args;
+use eyre::WrapErr;
+
+use crate::{keys::KeyArgs, rpc};
+
+/// `bulwark sequencer`'s flags.
+#[derive(Args, Debug)]
+pub struct SequencerArgs {
+    /// The deployment file (`bulwark deploy` or the forge script wrote it).
+    #[arg(long, value_name = "FILE")]
+    pub deployment: PathBuf,
+    /// The L1 JSON-RPC endpoint (http or https).
+    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    pub rpc_url: String,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Where the HTTP API listens.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8547")]
+    pub listen: SocketAddr,
+    /// Where the journal of accepted, not yet committed transactions is kept.
+    #[arg(long, value_name = "DIR", default_value = ".bulwark")]
+    pub data_dir: PathBuf,
+    /// Seconds between batches (a batch is committed only when there is something to carry).
+    #[arg(long, value_name = "SECONDS", default_value_t = 12)]
+    pub batch_interval: u64,
+}
+
+/// Loads and checks a deployment file against the chain behind `url`.
+pub async fn deployment(path: &std::path::Path, url: &str) -> eyre::Result<Deployment> {
+    let name = || path.display().to_string();
+    let deployment = Deployment::load(path).wrap_err_with(name)?;
+    let provider = rpc::connect(url)?;
+    rpc::chain_id(&provider, url, None).await?;
+    deployment.verify(&provider).await.wrap_err_with(name)?;
+    Ok(deployment)
+}
+
+/// Runs `bulwark sequencer` until Ctrl-C or SIGTERM.
+pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
+    let signer = args.key.signer()?;
+    let deployment = deployment(&args.deployment, &args.rpc_url).await?;
+    if args.batch_interval == 0 {
+        eyre::bail!("--batch-interval must be at least 1 second");
+    }
+    let service = SequencerService::start(SequencerConfig {
+        deployment,
+        rpc_url: args.rpc_url,
+        signer,
+        data_dir: args.data_dir,
+        listen: args.listen,
+        batch_interval: Duration::from_secs(args.batch_interval),
+    })
+    .await
+    .wrap_err("starting the sequencer")?;
+    // Scripts and tests wait for this line.
+    println!("sequencer API listening on http://{}", service.local_addr());
+    service.run(shutdown()).await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,447 @@
+//! `bulwark sequencer` as an operator runs it: its own process against a
+//! deployment `bulwark deploy` wrote, taking transactions over HTTP. A
+//! transfer signed by Foundry's `cast wallet sign --data` (a foreign wallet)
+//! is executed and committed; a sequencer killed with SIGKILL restarts from
+//! L1 and its journal with every accepted transaction.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::ProviderBuilder,
+    signers::local::PrivateKeySigner,
+};
+use bulwark_actors::typed_data;
+use bulwark_chain::{
+    Deployment,
+    bindings::{Bridge, Rollup},
+    derive::rebuild,
+    node::{DEV_KEYS, L1Kind, L1Node, project_root},
+    send,
+};
+use bulwark_engine::{AccountIndex, NEW_ACCOUNT};
+use serde_json::{Value, json};
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+
+fn signer(i: usize) -> PrivateKeySigner {
+    DEV_KEYS[i].parse().unwrap()
+}
+
+/// A fresh directory under cargo's per-target temp dir.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sequencer-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Deploys with `bulwark deploy` (dev key 0), naming dev key 1 the sequencer.
+fn deploy(rpc: &str, dir: &Path) -> Deployment {
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["deploy", "--rpc-url", rpc, "--out"])
+        .arg(dir.join("deployments"))
+        .args(["--sequencer", &signer(1).address().to_string()])
+        .args(["--window", "3600", "--clock", "600", "--deadline", "1800"])
+        .args(["--pause", "600", "--cooldown", "1200"])
+        .env("BULWARK_PRIVATE_KEY", DEV_KEYS[0])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Deployment::load(&dir.join("deployments/31337.json")).unwrap()
+}
+
+/// A running `bulwark sequencer` process and its API's base URL.
+struct Service {
+    child: Child,
+    api: String,
+    /// Held open: the service's stdout is a pipe it may write to again.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Service {
+    fn start(rpc: &str, dir: &Path, interval: u64) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["sequencer", "--rpc-url", rpc, "--deployment"])
+            .arg(dir.join("deployments/31337.json"))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--batch-interval",
+                &interval.to_string(),
+            ])
+            .env("BULWARK_PRIVATE_KEY", DEV_KEYS[1])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let api = line
+            .trim()
+            .strip_prefix("sequencer API listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self {
+            child,
+            api,
+            _stdout: stdout,
+        }
+    }
+
+    /// SIGTERM, as a service manager stops it: the process must exit 0 soon.
+    fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "stopped with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the sequencer did not stop within 10 s of SIGTERM");
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = reqwest::get(format!("{}{path}", self.api)).await.unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    async fn post(&self, body: &Value) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/transactions", self.api))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    /// Polls `path` until `done` holds of its answer (30 s at most).
+    async fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..300 {
+            let (_, v) = self.get(path).await;
+            if done(&v) {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{path} never reached the expected answer");
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Deposits `eth` ETH from dev key `i` into a new L2 account.
+async fn deposit(rpc: &str, d: &Deployment, i: usize, eth: u128) {
+    let provider = ProviderBuilder::new()
+        .wallet(signer(i))
+        .connect_http(rpc.parse().unwrap());
+    let bridge = Bridge::new(d.bridge, &provider);
+    send(
+        bridge.depositETH(NEW_ACCOUNT).value(U256::from(eth * ETH)),
+        "depositETH",
+    )
+    .await
+    .unwrap();
+}
+
+/// The account index `owner` holds, once the sequencer has committed its deposit.
+async fn account_of(service: &Service, owner: Address) -> u32 {
+    let v = service
+        .until(&format!("/v1/accounts?owner={owner}"), |v| {
+            v["accounts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    v["accounts"][0]["index"].as_u64().unwrap() as u32
+}
+
+fn transfer_message(from: u32, to: u32, amount: u128, nonce: u32) -> Value {
+    json!({ "from": from, "to": to, "token": 0, "amount": amount.to_string(), "fee": "0", "nonce": nonce })
+}
+
+/// The body a wallet posts: what it signed and the signature.
+fn body(typed: &Value, signature: &str) -> Value {
+    json!({
+        "primaryType": typed["primaryType"],
+        "domain": typed["domain"],
+        "message": typed["message"],
+        "signature": signature,
+    })
+}
+
+#[tokio::test]
+async fn a_transfer_signed_by_cast_is_executed_and_committed() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("cast");
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, 2).await;
+    deposit(&rpc, &d, 3, 1).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let bob = account_of(&service, signer(3).address()).await;
+
+    // The wallet builds its typed data from the API's types and domain.
+    let (status, mut typed) = service.get("/v1/eip712").await;
+    assert_eq!(status, 200);
+    typed["primaryType"] = json!("Transfer");
+    typed["message"] = transfer_message(alice, bob, ETH / 2, 0);
+    let file = dir.join("transfer.json");
+    std::fs::write(&file, typed.to_string()).unwrap();
+    let cast = Command::new(project_root().join("node_modules/.bin/cast"))
+        .args(["wallet", "sign", "--data", "--from-file"])
+        .arg(&file)
+        .args(["--private-key", DEV_KEYS[2]])
+        .output()
+        .unwrap();
+    assert!(
+        cast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cast.stderr)
+    );
+    let signature = String::from_utf8(cast.stdout).unwrap().trim().to_owned();
+
+    let (status, accepted) = service.post(&body(&typed, &signature)).await;
+    assert_eq!(status, 202, "{accepted}");
+    assert_eq!(accepted["status"], "pending");
+    let hash = accepted["hash"].as_str().unwrap().to_owned();
+    let landed = service
+        .until(&format!("/v1/transactions/{hash}"), |v| {
+            v["status"] == "committed"
+        })
+        .await;
+    assert_eq!(landed["outcome"], "applied", "{landed}");
+    let batch = landed["batch"].as_u64().unwrap();
+
+    // L1 alone says the same: the batch is on the Rollup and its data moves the half ether.
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    let tip = Rollup::new(d.rollup, &provider).tip().call().await.unwrap();
+    assert!(tip >= batch);
+    let state = rebuild(&provider, &d, tip).await.unwrap().state;
+    assert_eq!(
+        state.account(AccountIndex(alice)).unwrap().balance,
+        2 * ETH - ETH / 2
+    );
+    assert_eq!(
+        state.account(AccountIndex(bob)).unwrap().balance,
+        ETH + ETH / 2
+    );
+    assert_eq!(state.account(AccountIndex(alice)).unwrap().nonce, 1);
+
+    // The same signed transaction again: its fate, not a second copy.
+    let (status, again) = service.post(&body(&typed, &signature)).await;
+    assert_eq!(status, 202);
+    assert_eq!(again["status"], "committed");
+    assert_eq!(again["batch"], landed["batch"]);
+}
+
+#[tokio::test]
+async fn bad_requests_are_named_and_nothing_is_queued() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("bad");
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, 1).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let domain = typed_data::domain(d.chain_id, d.rollup);
+    let sign = |amount: u128, nonce: u32, key: usize| {
+        let payload = typed_data::Transfer {
+            from: alice,
+            to: alice,
+            token: 0,
+            amount,
+            fee: 0,
+            nonce,
+        };
+        let domain = domain.clone();
+        async move {
+            let sig = typed_data::sign(&signer(key), &payload, &domain)
+                .await
+                .unwrap();
+            json!({
+                "primaryType": "Transfer",
+                "message": transfer_message(alice, alice, amount, nonce),
+                "signature": format!("0x{}", alloy::hex::encode(sig)),
+            })
+        }
+    };
+    let good = sign(1, 0, 2).await;
+    let mut cases = vec![
+        (400, "message.amount", {
+            let mut b = good.clone();
+            b["message"]["amount"] = json!("-1");
+            b
+        }),
+        (400, "signature", {
+            let mut b = good.clone();
+            b["signature"] = json!("0x00");
+            b
+        }),
+        (400, "primaryType", {
+            let mut b = good.clone();
+            b["primaryType"] = json!("Mint");
+            b
+        }),
+        (400, "domain.chainId", {
+            let mut b = good.clone();
+            b["domain"] = json!({ "name": "Bulwark", "version": "1", "chainId": 1, "verifyingContract": d.rollup });
+            b
+        }),
+    ];
+    cases.push((422, "signature", sign(1, 0, 3).await));
+    cases.push((422, "message.nonce", sign(1, 5, 2).await));
+    cases.push((422, "message.amount", sign(5 * ETH, 0, 2).await));
+    for (code, field, body) in cases {
+        let (status, answer) = service.post(&body).await;
+        assert_eq!(
+            (status, answer["field"].as_str()),
+            (code, Some(field)),
+            "{answer}"
+        );
+        assert!(answer["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    let (_, status) = service.get("/v1/status").await;
+    assert_eq!(
+        status["pending"], 0,
+        "a refused request was queued: {status}"
+    );
+    let (code, _) = service.get("/v1/transactions/0x1234").await;
+    assert_eq!(code, 400);
+    let (code, _) = service
+        .get(&format!(
+            "/v1/transactions/{}",
+            alloy::primitives::B256::ZERO
+        ))
+        .await;
+    assert_eq!(code, 404);
+    let (code, _) = service.get("/v1/accounts/99").await;
+    assert_eq!(code, 404);
+
+    // A well-formed request after all of them is still taken.
+    let (code, answer) = service.post(&good).await;
+    assert_eq!(code, 202, "{answer}");
+}
+
+#[tokio::test]
+async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("kill");
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, 3).await;
+    deposit(&rpc, &d, 3, 1).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let bob = account_of(&service, signer(3).address()).await;
+    let domain = typed_data::domain(d.chain_id, d.rollup);
+    let submit = |service: &Service, nonce: u32| {
+        let payload = typed_data::Transfer {
+            from: alice,
+            to: bob,
+            token: 0,
+            amount: ETH / 10,
+            fee: 0,
+            nonce,
+        };
+        let domain = domain.clone();
+        let api = service.api.clone();
+        async move {
+            let sig = typed_data::sign(&signer(2), &payload, &domain)
+                .await
+                .unwrap();
+            let resp = reqwest::Client::new()
+                .post(format!("{api}/v1/transactions"))
+                .json(&json!({
+                    "primaryType": "Transfer",
+                    "message": transfer_message(alice, bob, ETH / 10, nonce),
+                    "signature": format!("0x{}", alloy::hex::encode(sig)),
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 202);
+            let v: Value = resp.json().await.unwrap();
+            v["hash"].as_str().unwrap().to_owned()
+        }
+    };
+
+    let first = submit(&service, 0).await;
+    let landed = service
+        .until(&format!("/v1/transactions/{first}"), |v| {
+            v["status"] == "committed"
+        })
+        .await;
+    service.kill();
+
+    // Restarted with a batch interval no test waits out: what it accepts stays pending.
+    let service = Service::start(&rpc, &dir, 3_600);
+    let (_, again) = service.get(&format!("/v1/transactions/{first}")).await;
+    assert_eq!(
+        again, landed,
+        "a committed transaction's fate is rebuilt from L1"
+    );
+    let second = submit(&service, 1).await;
+    let third = submit(&service, 2).await;
+    let (_, status) = service.get("/v1/status").await;
+    assert_eq!(status["pending"], 2);
+    let (_, account) = service.get(&format!("/v1/accounts/{alice}")).await;
+    assert_eq!(
+        (account["nonce"].as_u64(), account["pendingNonce"].as_u64()),
+        (Some(1), Some(3))
+    );
+    service.kill();
+
+    // Nothing accepted is lost: both commit after the next start.
+    let service = Service::start(&rpc, &dir, 1);
+    for hash in [&second, &third] {
+        let v = service
+            .until(&format!("/v1/transactions/{hash}"), |v| {
+                v["status"] == "committed"
+            })
+            .await;
+        assert_eq!(v["outcome"], "applied", "{v}");
+    }
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    let tip = Rollup::new(d.rollup, &provider).tip().call().await.unwrap();
+    let state = rebuild(&provider, &d, tip).await.unwrap().state;
+    assert_eq!(
+        state.account(AccountIndex(alice)).unwrap().balance,
+        3 * ETH - 3 * ETH / 10
+    );
+    assert_eq!(state.account(AccountIndex(alice)).unwrap().nonce, 3);
+    assert_eq!(
+        state.account(AccountIndex(bob)).unwrap().balance,
+        ETH + 3 * ETH / 10
+    );
+    let (_, status) = service.get("/v1/status").await;
+    assert_eq!(status["pending"], 0);
+    service.terminate();
+}

@@ -1,0 +1,189 @@
+//! The sequencer's HTTP JSON API (docs/API.md): submit a signed transaction,
+//! read its fate, read accounts, read the rollup's status and the EIP-712
+//! types a wallet signs. Every refusal is a 4xx with `{"error", "field"}`.
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::JsonRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use bulwark_engine::{AccountIndex, Address, B256, Outcome};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    sequencer::{Fate, Refusal, Shared},
+    submit,
+};
+
+/// The API's routes over the service's shared state.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/eip712", get(eip712))
+        .route("/v1/transactions", post(submit_tx))
+        .route("/v1/transactions/{hash}", get(transaction))
+        .route("/v1/accounts", get(accounts_of))
+        .route("/v1/accounts/{index}", get(account))
+        .fallback(|| async { refuse(StatusCode::NOT_FOUND, "path", "no such route") })
+        .with_state(shared)
+}
+
+fn refuse(status: StatusCode, field: &str, error: impl std::fmt::Display) -> Response {
+    (
+        status,
+        Json(json!({ "error": error.to_string(), "field": field })),
+    )
+        .into_response()
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let book = shared.book.lock().expect("book lock");
+    Json(json!({
+        "chainId": shared.deployment.chain_id,
+        "rollup": shared.deployment.rollup.to_checksum(None),
+        "bridge": shared.deployment.bridge.to_checksum(None),
+        "tip": book.tip,
+        "lastFinalized": book.last_finalized,
+        "stateRoot": book.state.root(),
+        "pending": book.pool.len(),
+    }))
+}
+
+async fn eip712(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(submit::typed_data_skeleton(&shared.domain))
+}
+
+async fn submit_tx(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => return refuse(rejection.status(), "body", rejection.body_text()),
+    };
+    let submission = match submit::parse(&body, &shared.domain) {
+        Ok(s) => s,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.field, &e.reason),
+    };
+    match shared.submit(submission) {
+        Ok(fate) => (
+            StatusCode::ACCEPTED,
+            Json(fate_json(&submission.hash, &fate)),
+        )
+            .into_response(),
+        Err(Refusal::Field(e)) => refuse(StatusCode::BAD_REQUEST, &e.field, &e.reason),
+        Err(e @ Refusal::WouldSkip { field, .. }) => {
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, field, &e)
+        }
+        Err(e @ Refusal::Journal(_)) => {
+            tracing::error!(error = %e, "journal write failed");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "body", &e)
+        }
+    }
+}
+
+fn fate_json(hash: &B256, fate: &Fate) -> Value {
+    match fate {
+        Fate::Pending => json!({ "hash": hash, "status": "pending" }),
+        Fate::Landed { landed, final_ } => {
+            let mut v = json!({
+                "hash": hash,
+                "status": if *final_ { "final" } else { "committed" },
+                "batch": landed.batch,
+                "step": landed.step,
+            });
+            match landed.outcome {
+                Outcome::Applied => v["outcome"] = json!("applied"),
+                Outcome::Skipped(reason) => {
+                    v["outcome"] = json!("skipped");
+                    v["reason"] = json!(reason.to_string());
+                }
+            }
+            v
+        }
+    }
+}
+
+async fn transaction(State(shared): State<Arc<Shared>>, Path(hash): Path<String>) -> Response {
+    let Ok(hash) = hash.parse::<B256>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "hash",
+            "expected a 32-byte 0x-prefixed hex digest",
+        );
+    };
+    match shared.fate(&hash) {
+        Some(fate) => Json(fate_json(&hash, &fate)).into_response(),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            "hash",
+            format!("no transaction {hash}"),
+        ),
+    }
+}
+
+fn account_json(book: &crate::sequencer::Book, index: u32) -> Option<Value> {
+    let leaf = book.state.account(AccountIndex(index))?;
+    let pending_nonce = book
+        .pool_state
+        .account(AccountIndex(index))
+        .map_or(leaf.nonce, |l| l.nonce);
+    Some(json!({
+        "index": index,
+        "owner": leaf.owner.to_checksum(None),
+        "token": leaf.token.0,
+        "balance": leaf.balance.to_string(),
+        "nonce": leaf.nonce,
+        "pendingNonce": pending_nonce,
+    }))
+}
+
+async fn account(State(shared): State<Arc<Shared>>, Path(index): Path<String>) -> Response {
+    let Ok(index) = index.parse::<u32>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "index",
+            "expected an account index (u32)",
+        );
+    };
+    let book = shared.book.lock().expect("book lock");
+    match account_json(&book, index) {
+        Some(v) => Json(v).into_response(),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            "index",
+            format!("no account #{index}"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct OwnerQuery {
+    owner: Option<String>,
+}
+
+async fn accounts_of(State(shared): State<Arc<Shared>>, Query(q): Query<OwnerQuery>) -> Response {
+    let Some(owner) = q.owner else {
+        return refuse(StatusCode::BAD_REQUEST, "owner", "missing ?owner=0x...");
+    };
+    let Ok(owner) = owner.parse::<Address>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "owner",
+            "expected a 20-byte hex address",
+        );
+    };
+    let book = shared.book.lock().expect("book lock");
+    let accounts: Vec<Value> = book
+        .state
+        .accounts()
+        .filter(|(_, leaf)| leaf.owner == owner)
+        .filter_map(|(index, _)| account_json(&book, index.0))
+        .collect();
+    Json(json!({ "owner": owner.to_checksum(None), "accounts": accounts })).into_response()
+}

@@ -1,0 +1,11 @@
+//! Bulwark's long-running services. Each rebuilds what it knows from L1 on
+//! start (no database of its own); the sequencer keeps only a journal of
+//! transactions it accepted and has not yet committed.
+
+mod api;
+pub mod journal;
+pub mod l2;
+pub mod sequencer;
+pub mod submit;
+
+pub use sequencer::{SequencerConfig, SequencerService, ServiceError};

@@ -1,0 +1,426 @@
+//! The sequencer as a long-running service: rebuilds the L2 from L1 on start,
+//! takes signed transactions over HTTP (journaled before they are
+//! acknowledged), and commits a batch every interval while there is anything
+//! to carry: pending transactions or unconsumed L1 messages.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use bulwark_actors::{sequencer::Sequencer, wallet::L1Account};
+use bulwark_chain::{ChainError, Deployment, bindings::Rollup, send};
+use bulwark_engine::{
+    B256, Domain, Header, Outcome, SkipReason, State, Step, apply_step, params::MAX_RECORDS,
+};
+
+use crate::{
+    api,
+    journal::{Entry, Journal, JournalError},
+    l2::{self, Landed},
+    submit::{FieldError, Submission},
+};
+
+/// How the sequencer service runs.
+#[derive(Clone, Debug)]
+pub struct SequencerConfig {
+    /// The deployment, already checked against the chain.
+    pub deployment: Deployment,
+    /// The L1 endpoint.
+    pub rpc_url: String,
+    /// The sequencer's key: the Rollup's current sequencer.
+    pub signer: PrivateKeySigner,
+    /// Where the journal of accepted transactions lives.
+    pub data_dir: PathBuf,
+    /// Where the HTTP API listens.
+    pub listen: SocketAddr,
+    /// Seconds between batches.
+    pub batch_interval: Duration,
+}
+
+/// Why the service cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// L1 failed or answered something malformed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The journal cannot be read or written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The key is not the Rollup's sequencer.
+    #[error("key {key} is not the Rollup's sequencer ({sequencer})")]
+    NotSequencer {
+        key: alloy::primitives::Address,
+        sequencer: alloy::primitives::Address,
+    },
+    /// The API's address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A submitted transaction's fate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Accepted and journaled; not yet in a batch.
+    Pending,
+    /// Carried by a batch; `final` once that batch is.
+    Landed { landed: Landed, final_: bool },
+}
+
+/// Why a submission was refused; nothing was queued.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// A field is missing or malformed (HTTP 400).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// Well-formed, but the STF would skip it against the pending state (HTTP 422).
+    #[error("{field}: would be skipped: {reason}")]
+    WouldSkip {
+        field: &'static str,
+        reason: SkipReason,
+    },
+    /// The journal could not be written (HTTP 503): not accepted.
+    #[error("not accepted: {0}")]
+    Journal(#[from] JournalError),
+}
+
+/// What the API reads and the commit loop updates.
+pub(crate) struct Book {
+    /// The state at the tip.
+    pub state: State,
+    /// The tip's batch index.
+    pub tip: u64,
+    /// The Rollup's last final batch.
+    pub last_finalized: u64,
+    /// Accepted transactions not yet committed, in order.
+    pub pool: Vec<Entry>,
+    /// `state` with `pool` applied: what a new submission is checked against.
+    pub pool_state: State,
+    /// Every committed transaction's landing, by digest.
+    pub landed: HashMap<B256, Landed>,
+    journal: Journal,
+}
+
+/// The service's shared parts.
+pub(crate) struct Shared {
+    pub deployment: Deployment,
+    pub domain: Domain,
+    pub book: Mutex<Book>,
+}
+
+impl Shared {
+    /// A submission's fate, if it is known.
+    pub fn fate(&self, hash: &B256) -> Option<Fate> {
+        let book = self.book.lock().expect("book lock");
+        if let Some(landed) = book.landed.get(hash) {
+            return Some(Fate::Landed {
+                landed: *landed,
+                final_: landed.batch <= book.last_finalized,
+            });
+        }
+        book.pool
+            .iter()
+            .any(|e| e.hash == *hash)
+            .then_some(Fate::Pending)
+    }
+
+    /// Accepts `submission` if the STF would apply it after everything
+    /// pending: journaled (synced) first, then pooled. A repeat of a known
+    /// digest is answered with its fate and queued again never.
+    pub fn submit(&self, submission: Submission) -> Result<Fate, Refusal> {
+        let mut book = self.book.lock().expect("book lock");
+        if let Some(landed) = book.landed.get(&submission.hash) {
+            return Ok(Fate::Landed {
+                landed: *landed,
+                final_: landed.batch <= book.last_finalized,
+            });
+        }
+        if book.pool.iter().any(|e| e.hash == submission.hash) {
+            return Ok(Fate::Pending);
+        }
+        let mut trial = book.pool_state.clone();
+        let outcome = apply_step(
+            &mut trial,
+            &self.domain,
+            &Header::default(),
+            &Step::Record(submission.record),
+        );
+        if let Outcome::Skipped(reason) = outcome {
+            return Err(Refusal::WouldSkip {
+                field: field_of(&reason),
+                reason,
+            });
+        }
+        let entry = Entry {
+            hash: submission.hash,
+            record: submission.record,
+        };
+        book.journal.append(&entry)?;
+        book.pool.push(entry);
+        book.pool_state = trial;
+        Ok(Fate::Pending)
+    }
+}
+
+/// The request field a skip reason is about.
+fn field_of(reason: &SkipReason) -> &'static str {
+    use SkipReason::*;
+    match reason {
+        SignatureLength(_)
+        | SignatureV(_)
+        | SignatureR
+        | SignatureS
+        | RecoveryFailed
+        | WrongSigner { .. } => "signature",
+        NoSuchAccount(_) => "message.from",
+        TokenMismatch { .. } => "message.token",
+        BadNonce { .. } | NonceExhausted => "message.nonce",
+        Overdraft { .. } | ZeroAmount => "message.amount",
+        CreditOverflow(_) => "message.to",
+        ZeroRecipient => "message.recipient",
+        _ => "message",
+    }
+}
+
+/// Applies `pool` over `state`, dropping what no longer applies.
+fn reapply(state: &State, domain: &Domain, pool: &[Entry]) -> State {
+    let mut next = state.clone();
+    for entry in pool {
+        let mut trial = next.clone();
+        if apply_step(
+            &mut trial,
+            domain,
+            &Header::default(),
+            &Step::Record(entry.record),
+        )
+        .is_applied()
+        {
+            next = trial;
+        }
+    }
+    next
+}
+
+/// A started sequencer: state rebuilt, journal recovered, API bound.
+pub struct SequencerService {
+    shared: Arc<Shared>,
+    sequencer: Sequencer,
+    listener: tokio::net::TcpListener,
+    interval: Duration,
+}
+
+impl SequencerService {
+    /// Checks the key, rebuilds the L2 from L1, stakes if the Rollup holds
+    /// less than `STAKE` for it, recovers the journal (dropping what L1 shows
+    /// committed) and binds the API.
+    pub async fn start(config: SequencerConfig) -> Result<Self, ServiceError> {
+        let SequencerConfig {
+            deployment,
+            rpc_url,
+            signer,
+            data_dir,
+            listen,
+            batch_interval,
+        } = config;
+        let account = L1Account::connect(&rpc_url, signer)?;
+        let rollup = Rollup::new(deployment.rollup, &account.provider);
+        let current = rollup
+            .sequencer()
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("sequencer", &e))?;
+        if current != account.address() {
+            return Err(ServiceError::NotSequencer {
+                key: account.address(),
+                sequencer: current,
+            });
+        }
+        let staked = rollup
+            .stakeOf(account.address())
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("stakeOf", &e))?;
+        if staked < deployment.params.stake {
+            let more: U256 = deployment.params.stake - staked;
+            tracing::info!(wei = %more, "staking so that commits are accepted");
+            send(rollup.stake().value(more), "stake").await?;
+        }
+        let tip = rollup
+            .tip()
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("tip", &e))?;
+        let last_finalized = rollup
+            .lastFinalized()
+            .call()
+            .await
+            .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+        let replayed = l2::replay(&account.provider, &deployment, tip).await?;
+        let domain = Domain::new(deployment.chain_id, deployment.rollup);
+
+        let journal = Journal::at(data_dir.join(format!("{}-pool.jsonl", deployment.chain_id)));
+        let mut pool = journal.load()?;
+        let recovered = pool.len();
+        pool.retain(|e| !replayed.fates.contains_key(&e.hash));
+        journal.rewrite(&pool)?;
+        tracing::info!(
+            tip = replayed.tip,
+            root = %replayed.state.root(),
+            committed = replayed.fates.len(),
+            pending = pool.len(),
+            dropped = recovered - pool.len(),
+            journal = %journal.path().display(),
+            "rebuilt the L2 from L1"
+        );
+        let pool_state = reapply(&replayed.state, &domain, &pool);
+        let sequencer = Sequencer::at(
+            account,
+            deployment.clone(),
+            Header::default(),
+            replayed.state.clone(),
+            replayed.tip,
+        );
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| ServiceError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let shared = Arc::new(Shared {
+            deployment,
+            domain,
+            book: Mutex::new(Book {
+                state: replayed.state,
+                tip: replayed.tip,
+                last_finalized,
+                pool,
+                pool_state,
+                landed: replayed.fates,
+                journal,
+            }),
+        });
+        Ok(Self {
+            shared,
+            sequencer,
+            listener,
+            interval: batch_interval,
+        })
+    }
+
+    /// Where the API listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves the API and commits batches until `shutdown` completes; then
+    /// stops taking requests and returns (whatever is pending stays in the
+    /// journal for the next start).
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServiceError> {
+        let Self {
+            shared,
+            mut sequencer,
+            listener,
+            interval,
+        } = self;
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let app = api::router(Arc::clone(&shared));
+        let mut serve_stop = stop_rx.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = serve_stop.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        // The first batch one interval after start, like every other: a
+        // restart does not commit in the middle of being asked about.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop_rx.wait_for(|stop| *stop) => break,
+                _ = ticks.tick() => {
+                    if let Err(e) = tick(&shared, &mut sequencer).await {
+                        tracing::warn!(error = %e, "commit failed; retrying next interval");
+                    }
+                }
+            }
+        }
+        let _ = server.await;
+        tracing::info!("sequencer stopped");
+        Ok(())
+    }
+}
+
+/// One interval: commits the pool's head (up to a batch) with every pending
+/// message, then records each transaction's fate.
+async fn tick(shared: &Shared, sequencer: &mut Sequencer) -> Result<(), ServiceError> {
+    let rollup = Rollup::new(shared.deployment.rollup, &sequencer.account().provider);
+    let last_finalized = rollup
+        .lastFinalized()
+        .call()
+        .await
+        .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+    let batch: Vec<Entry> = {
+        let mut book = shared.book.lock().expect("book lock");
+        book.last_finalized = last_finalized;
+        book.pool.iter().take(MAX_RECORDS).copied().collect()
+    };
+    if batch.is_empty() && sequencer.pending_messages().await?.is_empty() {
+        return Ok(());
+    }
+    let records = batch.iter().map(|e| e.record).collect();
+    let report = match sequencer.commit(records).await {
+        Ok(report) => report,
+        Err(bulwark_actors::sequencer::SequencerError::Chain(e)) => return Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "building the batch failed");
+            return Ok(());
+        }
+    };
+    let mut book = shared.book.lock().expect("book lock");
+    for step in &report.steps {
+        if let Step::Record(record) = step.input
+            && let Some(hash) = l2::record_hash(&record, &shared.domain)
+        {
+            book.landed.insert(
+                hash,
+                Landed {
+                    batch: report.batch,
+                    step: step.step,
+                    outcome: step.outcome,
+                },
+            );
+        }
+    }
+    book.pool.drain(..batch.len());
+    book.state = sequencer.state().clone();
+    book.tip = report.batch;
+    book.pool_state = reapply(&book.state, &shared.domain, &book.pool);
+    let remaining = book.pool.clone();
+    book.journal.rewrite(&remaining)?;
+    tracing::info!(
+        batch = report.batch,
+        messages = report.messages,
+        records = report.records,
+        gas = report.sent.gas_used,
+        "committed"
+    );
+    Ok(())
+}
