@@ -254,10 +254,30 @@ impl Sequencer {
         records: Vec<[u8; 128]>,
         fault: Option<Fault>,
     ) -> Result<CommitReport, SequencerError> {
-        let batch_index = self.tip + 1;
         let messages = self.pending_messages().await?;
+        self.commit_built(&messages, records, fault).await
+    }
+
+    /// Commits `messages` (the queue's next ones, in order, as far as a batch
+    /// holds them) and `records`: for a service that follows the queue itself
+    /// and consumes only messages confirmed as deep as it requires.
+    pub async fn commit_messages(
+        &mut self,
+        messages: &[L1Message],
+        records: Vec<[u8; 128]>,
+    ) -> Result<CommitReport, SequencerError> {
+        self.commit_built(messages, records, None).await
+    }
+
+    async fn commit_built(
+        &mut self,
+        messages: &[L1Message],
+        records: Vec<[u8; 128]>,
+        fault: Option<Fault>,
+    ) -> Result<CommitReport, SequencerError> {
+        let batch_index = self.tip + 1;
         let mut builder = BatchBuilder::new(self.state.clone(), self.domain, self.header.clone());
-        for message in &messages {
+        for message in messages {
             match builder.push_message(message) {
                 Ok(_) => {}
                 // The batch is full of messages; the rest wait for the next one.

@@ -64,7 +64,7 @@ impl QueuedMessage {
         )?))
     }
 
-    fn from_event(m: Bridge::MessageQueued) -> Self {
+    pub(crate) fn from_event(m: Bridge::MessageQueued) -> Self {
         Self {
             index: m.index,
             kind: m.kind,
@@ -226,7 +226,7 @@ pub async fn read_batches<P: Provider>(
 }
 
 /// Fetches a commit transaction and checks its input against its event.
-async fn read_commit<P: Provider>(
+pub(crate) async fn read_commit<P: Provider>(
     provider: &P,
     rollup: Address,
     event: &Rollup::BatchCommitted,
@@ -292,7 +292,7 @@ async fn read_commit<P: Provider>(
     })
 }
 
-fn decode<E: SolEvent>(log: &Log, event: &'static str) -> Result<E, ChainError> {
+pub(crate) fn decode<E: SolEvent>(log: &Log, event: &'static str) -> Result<E, ChainError> {
     log.log_decode::<E>()
         .map(|decoded| decoded.inner.data)
         .map_err(|e| ChainError::BadLog {

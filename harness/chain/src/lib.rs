@@ -12,6 +12,7 @@ mod deployment;
 pub mod derive;
 pub mod dispute;
 mod error;
+pub mod follow;
 pub mod history;
 pub mod node;
 pub mod safe;

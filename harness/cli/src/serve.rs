@@ -3,7 +3,10 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use bulwark_chain::Deployment;
+use bulwark_chain::{
+    Deployment,
+    follow::{Confirmations, FollowConfig},
+};
 use bulwark_services::{SequencerConfig, SequencerService};
 use clap::Args;
 use eyre::WrapErr;
@@ -30,6 +33,13 @@ pub struct SequencerArgs {
     /// Seconds between batches (a batch is committed only when there is something to carry).
     #[arg(long, value_name = "SECONDS", default_value_t = 12)]
     pub batch_interval: u64,
+    /// How deep an L1 message must be before it is consumed: a block count, "safe" or
+    /// "finalized".
+    #[arg(long, value_name = "DEPTH", default_value = "0")]
+    pub confirmations: Confirmations,
+    /// The widest eth_getLogs block range asked for (halved while the endpoint refuses it).
+    #[arg(long, value_name = "BLOCKS", default_value_t = 10_000)]
+    pub log_range: u64,
 }
 
 /// Loads and checks a deployment file against the chain behind `url`.
@@ -49,6 +59,9 @@ pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
     if args.batch_interval == 0 {
         eyre::bail!("--batch-interval must be at least 1 second");
     }
+    if args.log_range == 0 {
+        eyre::bail!("--log-range must be at least 1 block");
+    }
     let service = SequencerService::start(SequencerConfig {
         deployment,
         rpc_url: args.rpc_url,
@@ -56,6 +69,10 @@ pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
         data_dir: args.data_dir,
         listen: args.listen,
         batch_interval: Duration::from_secs(args.batch_interval),
+        follow: FollowConfig {
+            confirmations: args.confirmations,
+            max_range: args.log_range,
+        },
     })
     .await
     .wrap_err("starting the sequencer")?;

@@ -13,7 +13,8 @@ use std::{
 
 use alloy::{
     primitives::{Address, U256},
-    providers::ProviderBuilder,
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    rpc::types::anvil::ReorgOptions,
     signers::local::PrivateKeySigner,
 };
 use bulwark_actors::typed_data;
@@ -21,6 +22,7 @@ use bulwark_chain::{
     Deployment,
     bindings::{Bridge, Rollup},
     derive::rebuild,
+    history::{self, Blocks},
     node::{DEV_KEYS, L1Kind, L1Node, project_root},
     send,
 };
@@ -444,4 +446,100 @@ async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
     let (_, status) = service.get("/v1/status").await;
     assert_eq!(status["pending"], 0);
     service.terminate();
+}
+
+#[tokio::test]
+async fn a_reorg_that_drops_a_commit_puts_its_transactions_back() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("reorg");
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, 1).await;
+    deposit(&rpc, &d, 3, 1).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let bob = account_of(&service, signer(3).address()).await;
+    let payload = typed_data::Transfer {
+        from: alice,
+        to: bob,
+        token: 0,
+        amount: ETH / 4,
+        fee: 0,
+        nonce: 0,
+    };
+    let domain = typed_data::domain(d.chain_id, d.rollup);
+    let sig = typed_data::sign(&signer(2), &payload, &domain)
+        .await
+        .unwrap();
+    let (code, accepted) = service
+        .post(&json!({
+            "primaryType": "Transfer",
+            "message": transfer_message(alice, bob, ETH / 4, 0),
+            "signature": format!("0x{}", alloy::hex::encode(sig)),
+        }))
+        .await;
+    assert_eq!(code, 202, "{accepted}");
+    let hash = accepted["hash"].as_str().unwrap().to_owned();
+    let landed = service
+        .until(&format!("/v1/transactions/{hash}"), |v| {
+            v["status"] == "committed"
+        })
+        .await;
+    let batch = landed["batch"].as_u64().unwrap();
+
+    // L1 drops every block from the commit on.
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    let rollup = Rollup::new(d.rollup, &provider);
+    let committed_at = rollup.batch(batch).call().await.unwrap();
+    assert_ne!(committed_at.stateRoot, alloy::primitives::B256::ZERO);
+    let head = provider.get_block_number().await.unwrap();
+    let commit_block = find_commit_block(&provider, &d, batch).await;
+    provider
+        .anvil_reorg(ReorgOptions {
+            depth: head - commit_block + 1,
+            tx_block_pairs: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rollup.tip().call().await.unwrap(),
+        batch - 1,
+        "the reorg removed the commit"
+    );
+
+    // The sequencer notices, puts the transfer back and commits it again.
+    service
+        .until(&format!("/v1/transactions/{hash}"), |v| {
+            v["status"] == "committed"
+        })
+        .await;
+    let tip = loop {
+        let tip = rollup.tip().call().await.unwrap();
+        if tip >= batch {
+            break tip;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let state = rebuild(&provider, &d, tip).await.unwrap().state;
+    assert_eq!(
+        state.account(AccountIndex(bob)).unwrap().balance,
+        ETH + ETH / 4
+    );
+    assert_eq!(state.account(AccountIndex(alice)).unwrap().nonce, 1);
+}
+
+/// The L1 block of batch `index`'s commit.
+async fn find_commit_block(provider: &impl Provider, d: &Deployment, index: u64) -> u64 {
+    let blocks = Blocks::to_head(provider, d.deploy_block).await.unwrap();
+    let batches = history::read_batches(provider, d.rollup, blocks, index)
+        .await
+        .unwrap();
+    let tx = batches.last().unwrap().tx;
+    provider
+        .get_transaction_receipt(tx)
+        .await
+        .unwrap()
+        .unwrap()
+        .block_number
+        .unwrap()
 }

@@ -22,6 +22,8 @@ pub struct Landed {
     pub step: usize,
     /// Applied, or skipped with the STF's reason.
     pub outcome: Outcome,
+    /// The record itself: pending again if a rewind or a reorg drops its batch.
+    pub record: RecordBytes,
 }
 
 /// The EIP-712 digest a record's owner signed, for transfers and withdrawals.
@@ -48,6 +50,7 @@ pub fn fates(batch: u64, trace: &Trace, domain: &Domain) -> Vec<(B256, Landed)> 
                         batch,
                         step,
                         outcome: *outcome,
+                        record: *record,
                     },
                 )
             }),

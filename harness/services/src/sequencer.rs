@@ -13,7 +13,12 @@ use std::{
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 use bulwark_actors::{sequencer::Sequencer, wallet::L1Account};
-use bulwark_chain::{ChainError, Deployment, bindings::Rollup, send};
+use bulwark_chain::{
+    ChainError, Deployment,
+    bindings::Rollup,
+    follow::{FollowConfig, Follower},
+    send,
+};
 use bulwark_engine::{
     B256, Domain, Header, Outcome, SkipReason, State, Step, apply_step, params::MAX_RECORDS,
 };
@@ -40,6 +45,9 @@ pub struct SequencerConfig {
     pub listen: SocketAddr,
     /// Seconds between batches.
     pub batch_interval: Duration,
+    /// How the L1 queue is followed: messages are consumed only once this
+    /// deep.
+    pub follow: FollowConfig,
 }
 
 /// Why the service cannot start or go on.
@@ -212,6 +220,7 @@ fn reapply(state: &State, domain: &Domain, pool: &[Entry]) -> State {
 pub struct SequencerService {
     shared: Arc<Shared>,
     sequencer: Sequencer,
+    follower: Follower,
     listener: tokio::net::TcpListener,
     interval: Duration,
 }
@@ -228,6 +237,7 @@ impl SequencerService {
             data_dir,
             listen,
             batch_interval,
+            follow,
         } = config;
         let account = L1Account::connect(&rpc_url, signer)?;
         let rollup = Rollup::new(deployment.rollup, &account.provider);
@@ -280,6 +290,14 @@ impl SequencerService {
             "rebuilt the L2 from L1"
         );
         let pool_state = reapply(&replayed.state, &domain, &pool);
+        let mut follower = Follower::new(&deployment, follow);
+        let read = follower.poll(&account.provider).await?;
+        tracing::info!(
+            block = read.block,
+            messages = read.messages,
+            confirmations = %follow.confirmations,
+            "following L1"
+        );
         let sequencer = Sequencer::at(
             account,
             deployment.clone(),
@@ -309,6 +327,7 @@ impl SequencerService {
         Ok(Self {
             shared,
             sequencer,
+            follower,
             listener,
             interval: batch_interval,
         })
@@ -331,6 +350,7 @@ impl SequencerService {
         let Self {
             shared,
             mut sequencer,
+            mut follower,
             listener,
             interval,
         } = self;
@@ -356,7 +376,7 @@ impl SequencerService {
             tokio::select! {
                 _ = stop_rx.wait_for(|stop| *stop) => break,
                 _ = ticks.tick() => {
-                    if let Err(e) = tick(&shared, &mut sequencer).await {
+                    if let Err(e) = tick(&shared, &mut sequencer, &mut follower).await {
                         tracing::warn!(error = %e, "commit failed; retrying next interval");
                     }
                 }
@@ -368,25 +388,53 @@ impl SequencerService {
     }
 }
 
-/// One interval: commits the pool's head (up to a batch) with every pending
-/// message, then records each transaction's fate.
-async fn tick(shared: &Shared, sequencer: &mut Sequencer) -> Result<(), ServiceError> {
-    let rollup = Rollup::new(shared.deployment.rollup, &sequencer.account().provider);
+/// One interval: follows L1, resynchronizes if the Rollup's tip is not the
+/// sequencer's (a rewind after a lost game, or a reorg that dropped a
+/// commit), then commits the pool's head (up to a batch) with every
+/// confirmed pending message, and records each transaction's fate.
+async fn tick(
+    shared: &Shared,
+    sequencer: &mut Sequencer,
+    follower: &mut Follower,
+) -> Result<(), ServiceError> {
+    let provider = sequencer.account().provider.clone();
+    let read = follower.poll(&provider).await?;
+    if let Some(block) = read.rolled_back_from {
+        tracing::warn!(
+            block,
+            "L1 reorg: re-read the queue and the commits from this block"
+        );
+    }
+    let rollup = Rollup::new(shared.deployment.rollup, &provider);
+    let tip = rollup
+        .tip()
+        .call()
+        .await
+        .map_err(|e| ChainError::contract("tip", &e))?;
     let last_finalized = rollup
         .lastFinalized()
         .call()
         .await
         .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+    shared.book.lock().expect("book lock").last_finalized = last_finalized;
+    if tip != sequencer.tip() {
+        resync(shared, sequencer, tip).await?;
+    }
+    let consumed = sequencer.state().msgs_consumed() as usize;
+    let messages = follower
+        .messages()
+        .skip(consumed)
+        .map(|m| m.to_engine())
+        .collect::<Result<Vec<_>, _>>()?;
     let batch: Vec<Entry> = {
-        let mut book = shared.book.lock().expect("book lock");
-        book.last_finalized = last_finalized;
+        let book = shared.book.lock().expect("book lock");
         book.pool.iter().take(MAX_RECORDS).copied().collect()
     };
-    if batch.is_empty() && sequencer.pending_messages().await?.is_empty() {
+    if batch.is_empty() && messages.is_empty() {
         return Ok(());
     }
     let records = batch.iter().map(|e| e.record).collect();
-    let report = match sequencer.commit(records).await {
+    let report = match sequencer.commit_messages(&messages, records).await {
         Ok(report) => report,
         Err(bulwark_actors::sequencer::SequencerError::Chain(e)) => return Err(e.into()),
         Err(e) => {
@@ -405,6 +453,7 @@ async fn tick(shared: &Shared, sequencer: &mut Sequencer) -> Result<(), ServiceE
                     batch: report.batch,
                     step: step.step,
                     outcome: step.outcome,
+                    record,
                 },
             );
         }
@@ -421,6 +470,52 @@ async fn tick(shared: &Shared, sequencer: &mut Sequencer) -> Result<(), ServiceE
         records = report.records,
         gas = report.sent.gas_used,
         "committed"
+    );
+    Ok(())
+}
+
+/// Rebuilds the sequencer at the Rollup's `tip` from L1. Transactions whose
+/// batches L1 no longer holds are pending again, ahead of the pool, in the
+/// order they were carried: nothing accepted is lost to a rewind or a reorg.
+async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<(), ServiceError> {
+    let account = sequencer.account().clone();
+    let replayed = l2::replay(&account.provider, &shared.deployment, tip).await?;
+    let mut book = shared.book.lock().expect("book lock");
+    let mut dropped: Vec<(u64, usize, Entry)> = book
+        .landed
+        .iter()
+        .filter(|(hash, _)| !replayed.fates.contains_key(*hash))
+        .map(|(hash, l)| {
+            let entry = Entry {
+                hash: *hash,
+                record: l.record,
+            };
+            (l.batch, l.step, entry)
+        })
+        .collect();
+    dropped.sort_by_key(|(batch, step, _)| (*batch, *step));
+    tracing::warn!(
+        from = sequencer.tip(),
+        to = replayed.tip,
+        pending_again = dropped.len(),
+        "the Rollup's tip is not ours: rebuilt from L1"
+    );
+    let mut pool: Vec<Entry> = dropped.into_iter().map(|(_, _, e)| e).collect();
+    let waiting = std::mem::take(&mut book.pool);
+    let again: std::collections::HashSet<B256> = pool.iter().map(|e| e.hash).collect();
+    pool.extend(waiting.into_iter().filter(|e| !again.contains(&e.hash)));
+    book.pool_state = reapply(&replayed.state, &shared.domain, &pool);
+    book.journal.rewrite(&pool)?;
+    book.pool = pool;
+    book.state = replayed.state.clone();
+    book.tip = replayed.tip;
+    book.landed = replayed.fates;
+    *sequencer = Sequencer::at(
+        account,
+        shared.deployment.clone(),
+        Header::default(),
+        replayed.state,
+        replayed.tip,
     );
     Ok(())
 }
