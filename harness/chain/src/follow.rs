@@ -308,15 +308,13 @@ impl Follower {
             }
         }
         // Check before keeping anything, so a bad page leaves the follower as it was.
-        let mut expected = self.messages.len();
-        for (position, (_, m)) in messages.iter().enumerate() {
-            if m.index != expected as u64 {
+        for (position, (_, m)) in (self.messages.len()..).zip(&messages) {
+            if m.index != position as u64 {
                 return Err(ChainError::MessageGap {
-                    position: self.messages.len() + position,
+                    position,
                     index: m.index,
                 });
             }
-            expected += 1;
         }
         let mut next_index = self.batches().len() as u64 + 1;
         let mut read = Vec::with_capacity(commits.len());
