@@ -90,14 +90,19 @@ async fn submit_tx(
 fn fate_json(hash: &B256, fate: &Fate) -> Value {
     match fate {
         Fate::Pending => json!({ "hash": hash, "status": "pending" }),
-        Fate::Landed { landed, final_ } => {
+        Fate::Landed {
+            batch,
+            step,
+            outcome,
+            final_,
+        } => {
             let mut v = json!({
                 "hash": hash,
                 "status": if *final_ { "final" } else { "committed" },
-                "batch": landed.batch,
-                "step": landed.step,
+                "batch": batch,
+                "step": step,
             });
-            match landed.outcome {
+            match outcome {
                 Outcome::Applied => v["outcome"] = json!("applied"),
                 Outcome::Skipped(reason) => {
                     v["outcome"] = json!("skipped");

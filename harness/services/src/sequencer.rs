@@ -78,8 +78,24 @@ pub enum ServiceError {
 pub enum Fate {
     /// Accepted and journaled; not yet in a batch.
     Pending,
-    /// Carried by a batch; `final` once that batch is.
-    Landed { landed: Landed, final_: bool },
+    /// Carried by batch `batch` at trace step `step`; `final_` once that batch is final.
+    Landed {
+        batch: u64,
+        step: usize,
+        outcome: Outcome,
+        final_: bool,
+    },
+}
+
+impl Fate {
+    fn landed(landed: &Landed, last_finalized: u64) -> Self {
+        Self::Landed {
+            batch: landed.batch,
+            step: landed.step,
+            outcome: landed.outcome,
+            final_: landed.batch <= last_finalized,
+        }
+    }
 }
 
 /// Why a submission was refused; nothing was queued.
@@ -128,10 +144,7 @@ impl Shared {
     pub fn fate(&self, hash: &B256) -> Option<Fate> {
         let book = self.book.lock().expect("book lock");
         if let Some(landed) = book.landed.get(hash) {
-            return Some(Fate::Landed {
-                landed: *landed,
-                final_: landed.batch <= book.last_finalized,
-            });
+            return Some(Fate::landed(landed, book.last_finalized));
         }
         book.pool
             .iter()
@@ -145,10 +158,7 @@ impl Shared {
     pub fn submit(&self, submission: Submission) -> Result<Fate, Refusal> {
         let mut book = self.book.lock().expect("book lock");
         if let Some(landed) = book.landed.get(&submission.hash) {
-            return Ok(Fate::Landed {
-                landed: *landed,
-                final_: landed.batch <= book.last_finalized,
-            });
+            return Ok(Fate::landed(landed, book.last_finalized));
         }
         if book.pool.iter().any(|e| e.hash == submission.hash) {
             return Ok(Fate::Pending);
