@@ -1,6 +1,6 @@
 //! `bulwark`: the command-line edge of the harness. Deploys the suite to any
-//! chain, runs the sequencer service, runs the demo, measures gas and replays
-//! scenario files.
+//! chain, runs the sequencer and challenger services, runs the demo, measures
+//! gas and replays scenario files.
 
 mod deploy;
 mod keys;
@@ -45,6 +45,9 @@ enum Command {
     /// Run the sequencer for a deployment: rebuild the L2 from L1, serve the HTTP API
     /// (docs/API.md), commit a batch every interval; stops cleanly on Ctrl-C or SIGTERM.
     Sequencer(serve::SequencerArgs),
+    /// Run an independent challenger for a deployment: re-execute every batch from L1 alone,
+    /// open a game on a false one and play it to the end; stops cleanly on Ctrl-C or SIGTERM.
+    Challenger(serve::ChallengerArgs),
     /// Deposit, transact (with invalid transactions), commit, finalize and
     /// withdraw on a freshly started local L1, narrating every step.
     Demo {
@@ -125,6 +128,7 @@ async fn run(command: Command) -> eyre::Result<()> {
     match command {
         Command::Deploy(args) => deploy::run(args).await,
         Command::Sequencer(args) => serve::sequencer(args).await,
+        Command::Challenger(args) => serve::challenger(args).await,
         Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,
         Command::Demo { l1, window, .. } => demo(l1, window).await,
         Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),

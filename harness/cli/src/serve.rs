@@ -7,7 +7,7 @@ use bulwark_chain::{
     Deployment,
     follow::{Confirmations, FollowConfig},
 };
-use bulwark_services::{SequencerConfig, SequencerService};
+use bulwark_services::{ChallengerConfig, ChallengerService, SequencerConfig, SequencerService};
 use clap::Args;
 use eyre::WrapErr;
 
@@ -40,6 +40,44 @@ pub struct SequencerArgs {
     /// The widest eth_getLogs block range asked for (halved while the endpoint refuses it).
     #[arg(long, value_name = "BLOCKS", default_value_t = 10_000)]
     pub log_range: u64,
+}
+
+/// `bulwark challenger`'s flags.
+#[derive(Args, Debug)]
+pub struct ChallengerArgs {
+    /// The deployment file (`bulwark deploy` or the forge script wrote it).
+    #[arg(long, value_name = "FILE")]
+    pub deployment: PathBuf,
+    /// The L1 JSON-RPC endpoint (http or https).
+    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    pub rpc_url: String,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Seconds between passes over the live batches and the games.
+    #[arg(long, value_name = "SECONDS", default_value_t = 12)]
+    pub interval: u64,
+}
+
+/// Runs `bulwark challenger` until Ctrl-C or SIGTERM.
+pub async fn challenger(args: ChallengerArgs) -> eyre::Result<()> {
+    let signer = args.key.signer()?;
+    let deployment = deployment(&args.deployment, &args.rpc_url).await?;
+    if args.interval == 0 {
+        eyre::bail!("--interval must be at least 1 second");
+    }
+    let (rollup, key) = (deployment.rollup, signer.address());
+    let service = ChallengerService::start(ChallengerConfig {
+        deployment,
+        rpc_url: args.rpc_url,
+        signer,
+        interval: Duration::from_secs(args.interval),
+    })
+    .await
+    .wrap_err("starting the challenger")?;
+    // Scripts and tests wait for this line.
+    println!("challenger {key} watching rollup {rollup}");
+    service.run(shutdown()).await;
+    Ok(())
 }
 
 /// Loads and checks a deployment file against the chain behind `url`.

@@ -132,8 +132,17 @@ fn one_error_line(run: &Run, names: &str) {
 }
 
 #[tokio::test]
-async fn deploys_once_and_a_rerun_changes_nothing() {
-    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+async fn deploys_once_and_a_rerun_changes_nothing_on_anvil() {
+    deploys_once_and_a_rerun_changes_nothing(L1Kind::Anvil).await;
+}
+
+#[tokio::test]
+async fn deploys_once_and_a_rerun_changes_nothing_on_hardhat() {
+    deploys_once_and_a_rerun_changes_nothing(L1Kind::Hardhat).await;
+}
+
+async fn deploys_once_and_a_rerun_changes_nothing(kind: L1Kind) {
+    let node = L1Node::start(kind).await.unwrap();
     let rpc = node.endpoint();
     let dir = scratch("once");
     let keystore = keystore(&dir, 0);

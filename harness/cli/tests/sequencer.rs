@@ -199,8 +199,17 @@ fn body(typed: &Value, signature: &str) -> Value {
 }
 
 #[tokio::test]
-async fn a_transfer_signed_by_cast_is_executed_and_committed() {
-    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+async fn a_transfer_signed_by_cast_is_executed_and_committed_on_anvil() {
+    a_transfer_signed_by_cast_is_executed_and_committed(L1Kind::Anvil).await;
+}
+
+#[tokio::test]
+async fn a_transfer_signed_by_cast_is_executed_and_committed_on_hardhat() {
+    a_transfer_signed_by_cast_is_executed_and_committed(L1Kind::Hardhat).await;
+}
+
+async fn a_transfer_signed_by_cast_is_executed_and_committed(kind: L1Kind) {
+    let node = L1Node::start(kind).await.unwrap();
     let rpc = node.endpoint();
     let dir = scratch("cast");
     let d = deploy(&rpc, &dir);

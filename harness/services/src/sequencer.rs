@@ -65,6 +65,13 @@ pub enum ServiceError {
         key: alloy::primitives::Address,
         sequencer: alloy::primitives::Address,
     },
+    /// The key cannot pay what its role needs.
+    #[error("key {key} holds {holds} ETH, less than the {needs} ETH it must be able to post")]
+    Unfunded {
+        key: alloy::primitives::Address,
+        holds: String,
+        needs: String,
+    },
     /// The API's address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {

@@ -1,0 +1,165 @@
+//! `bulwark challenger` as an operator runs it: its own process, with only a
+//! deployment file and an RPC endpoint. A sequencer (played here, in the
+//! test's process) commits an honest batch, then one whose post-state invents
+//! a withdrawal; the challenger leaves the honest one alone, opens a game on
+//! the false one, and wins it when the sequencer does not defend.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use bulwark_actors::{
+    devnet::{Devnet, DevnetConfig},
+    dispute::fault::Fault,
+};
+use bulwark_chain::{
+    bindings::Rollup,
+    dispute::{self, GameStatus},
+    node::{DEV_KEYS, L1Kind, advance_time},
+};
+use bulwark_engine::NEW_ACCOUNT;
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn challenger(rpc: &str, deployment: &std::path::Path, key: &str) -> (Process, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "challenger",
+            "--rpc-url",
+            rpc,
+            "--interval",
+            "1",
+            "--deployment",
+        ])
+        .arg(deployment)
+        .env("BULWARK_PRIVATE_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    if line.is_empty() {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+        let _ = child.wait();
+        return (Process(child), err);
+    }
+    (Process(child), line)
+}
+
+#[tokio::test]
+async fn the_challenger_process_wins_against_a_false_batch_on_anvil() {
+    the_challenger_process_wins_against_a_false_batch(L1Kind::Anvil).await;
+}
+
+#[tokio::test]
+async fn the_challenger_process_wins_against_a_false_batch_on_hardhat() {
+    the_challenger_process_wins_against_a_false_batch(L1Kind::Hardhat).await;
+}
+
+async fn the_challenger_process_wins_against_a_false_batch(kind: L1Kind) {
+    let mut net = Devnet::start(&DevnetConfig {
+        l1: kind,
+        ..DevnetConfig::default()
+    })
+    .await
+    .unwrap();
+    let d = net.deployment.clone();
+    let rpc = net.node.endpoint();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("challenger-{}", std::process::id()));
+    let file = dir.join("31337.json");
+    d.save(&file).unwrap();
+
+    let (_watcher, first) = challenger(&rpc, &file, DEV_KEYS[5]);
+    assert!(first.starts_with("challenger 0x"), "{first}");
+
+    net.users[0]
+        .deposit_eth(&d, 2 * ETH, NEW_ACCOUNT)
+        .await
+        .unwrap();
+    net.sequencer.commit(Vec::new()).await.unwrap();
+    let thief = net.sequencer_account().address();
+    net.users[1]
+        .deposit_eth(&d, ETH, NEW_ACCOUNT)
+        .await
+        .unwrap();
+    net.sequencer
+        .commit_claiming(
+            Vec::new(),
+            Some(Fault::PostRootFrom {
+                step: 0,
+                thief,
+                amount: 3 * ETH,
+            }),
+        )
+        .await
+        .unwrap();
+
+    let provider = net.deployer.provider.clone();
+    let game = wait_for(|| async {
+        let games = dispute::games(&provider, d.dispute).await.unwrap();
+        games.into_iter().next()
+    })
+    .await;
+    assert_eq!(game.batch, 2, "the false batch, not the honest one");
+    assert_eq!(game.defender, thief);
+
+    // The sequencer never defends: its clock runs out and the challenger claims the win.
+    advance_time(&provider, d.params.clock + 1).await.unwrap();
+    let rollup = Rollup::new(d.rollup, &provider);
+    // Won on time, then resolved: the tip rewinds past the false batch.
+    wait_for(|| async {
+        let games = dispute::games(&provider, d.dispute).await.unwrap();
+        let resolved = games[0].status == GameStatus::ChallengerWon && games[0].resolved;
+        (resolved && rollup.tip().call().await.unwrap() == 1).then_some(())
+    })
+    .await;
+    assert_eq!(dispute::games(&provider, d.dispute).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unfunded_challenger_or_a_stale_file_is_refused() {
+    let net = Devnet::start(&DevnetConfig::default()).await.unwrap();
+    let rpc = net.node.endpoint();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("challenger-bad-{}", std::process::id()));
+    let file = dir.join("31337.json");
+    net.deployment.save(&file).unwrap();
+    let empty = "0x1111111111111111111111111111111111111111111111111111111111111111";
+    let (_, err) = challenger(&rpc, &file, empty);
+    assert!(err.contains("holds 0"), "{err}");
+    assert!(err.contains("it must be able to post"), "{err}");
+
+    let mut stale = net.deployment.clone();
+    stale.rollup = alloy::primitives::Address::repeat_byte(7);
+    stale.save(&file).unwrap();
+    let (_, err) = challenger(&rpc, &file, DEV_KEYS[5]);
+    assert!(err.contains("has no code at its Rollup address"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Polls `probe` every 100 ms until it yields (60 s at most).
+async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(probe: impl Fn() -> F) -> T {
+    for _ in 0..600 {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting");
+}

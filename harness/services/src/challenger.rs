@@ -1,0 +1,88 @@
+//! The challenger as a long-running service: every interval it re-executes
+//! the live batches from L1 alone, opens a game on the first whose claim is
+//! false while its window is open, and makes every move due in its games
+//! (reveals, picks, the one-step, timeouts, resolution). It keeps nothing
+//! locally: a restart reads the games it is playing back from L1.
+
+use std::time::Duration;
+
+use alloy::{
+    primitives::utils::format_ether, providers::Provider, signers::local::PrivateKeySigner,
+};
+use bulwark_actors::{
+    dispute::challenger::{Challenger, ChallengerStrategy},
+    wallet::L1Account,
+};
+use bulwark_chain::{ChainError, Deployment};
+
+use crate::ServiceError;
+
+/// How the challenger service runs.
+#[derive(Clone, Debug)]
+pub struct ChallengerConfig {
+    /// The deployment, already checked against the chain.
+    pub deployment: Deployment,
+    /// The L1 endpoint.
+    pub rpc_url: String,
+    /// The challenger's key; it posts the challenge bond from it.
+    pub signer: PrivateKeySigner,
+    /// Seconds between passes.
+    pub interval: Duration,
+}
+
+/// A started challenger.
+pub struct ChallengerService {
+    challenger: Challenger,
+    interval: Duration,
+}
+
+impl ChallengerService {
+    /// Checks that the key can post a challenge bond.
+    pub async fn start(config: ChallengerConfig) -> Result<Self, ServiceError> {
+        let account = L1Account::connect(&config.rpc_url, config.signer)?;
+        let balance = account
+            .provider
+            .get_balance(account.address())
+            .await
+            .map_err(|e| ChainError::rpc("eth_getBalance", e))?;
+        let bond = config.deployment.params.challenge_bond;
+        if balance < bond {
+            return Err(ServiceError::Unfunded {
+                key: account.address(),
+                holds: format_ether(balance),
+                needs: format_ether(bond),
+            });
+        }
+        Ok(Self {
+            challenger: Challenger::new(
+                "challenger",
+                account,
+                config.deployment,
+                ChallengerStrategy::Honest,
+            ),
+            interval: config.interval,
+        })
+    }
+
+    /// Plays until `shutdown` completes; a pass that fails (an RPC error, a
+    /// move that reverted) is logged and the next pass tries again.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut ticks = tokio::time::interval(self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                _ = ticks.tick() => match self.challenger.tick().await {
+                    Ok(moves) => {
+                        for m in moves {
+                            tracing::info!("{m}");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "challenger pass failed; retrying next interval"),
+                },
+            }
+        }
+        tracing::info!("challenger stopped");
+    }
+}
