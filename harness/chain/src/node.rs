@@ -218,6 +218,18 @@ fn native_anvil() -> Result<PathBuf, ChainError> {
     let path = project_root().join(format!(
         "node_modules/@foundry-rs/anvil-{os}-{arch}/bin/anvil"
     ));
+    if path.is_file() {
+        return Ok(path);
+    }
+    // An installed `bulwark` outside its checkout: an anvil on PATH will do.
+    if let Some(found) = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("anvil"))
+        .find(|p| p.is_file())
+    {
+        return Ok(found);
+    }
     require_binary(&path)?;
     Ok(path)
 }

@@ -3,6 +3,7 @@
 //! gas and replays scenario files.
 
 mod deploy;
+mod devnet;
 mod keys;
 mod rpc;
 mod serve;
@@ -42,6 +43,10 @@ enum Command {
     /// Deploy the suite to any chain and record it in <out>/<chainId>.json. Re-running
     /// against a chain that already has that deployment changes nothing.
     Deploy(deploy::DeployArgs),
+    /// Start a local L1 (anvil or Hardhat's node), deploy the suite with a Safe guardian and a
+    /// demo token, and run a sequencer with its API and an honest challenger; print the
+    /// endpoints, addresses and funded dev keys; serve until Ctrl-C.
+    Devnet(devnet::DevnetArgs),
     /// Run the sequencer for a deployment: rebuild the L2 from L1, serve the HTTP API
     /// (docs/API.md), commit a batch every interval; stops cleanly on Ctrl-C or SIGTERM.
     Sequencer(serve::SequencerArgs),
@@ -110,8 +115,15 @@ enum ScenarioCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Without RUST_LOG: the services' own progress, warnings from the harness, nothing from
+    // dependencies (a TLS verifier logging its refusal would double the one-line error).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "off,bulwark=warn,bulwark_chain=warn,bulwark_actors=warn,bulwark_services=info",
+        )
+    });
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse().command).await {
@@ -127,6 +139,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> eyre::Result<()> {
     match command {
         Command::Deploy(args) => deploy::run(args).await,
+        Command::Devnet(args) => devnet::run(args).await,
         Command::Sequencer(args) => serve::sequencer(args).await,
         Command::Challenger(args) => serve::challenger(args).await,
         Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,

@@ -391,7 +391,9 @@ impl SequencerService {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = stop_rx.wait_for(|stop| *stop) => break,
+                // The guard `wait_for` returns is dropped inside: held across the
+                // other branch's awaits it would make this future not `Send`.
+                () = async { drop(stop_rx.wait_for(|stop| *stop).await) } => break,
                 _ = ticks.tick() => {
                     if let Err(e) = tick(&shared, &mut sequencer, &mut follower).await {
                         tracing::warn!(error = %e, "commit failed; retrying next interval");
