@@ -7,6 +7,7 @@ mod devnet;
 mod keys;
 mod rpc;
 mod serve;
+mod tx;
 
 use std::{
     path::{Path, PathBuf},
@@ -53,6 +54,12 @@ enum Command {
     /// Run an independent challenger for a deployment: re-execute every batch from L1 alone,
     /// open a game on a false one and play it to the end; stops cleanly on Ctrl-C or SIGTERM.
     Challenger(serve::ChallengerArgs),
+    /// The user's side: deposit and force-withdraw on L1; sign and post transfers and
+    /// withdrawals to the sequencer's API; read a transaction's fate.
+    Tx {
+        #[command(subcommand)]
+        command: tx::TxCommand,
+    },
     /// Deposit, transact (with invalid transactions), commit, finalize and
     /// withdraw on a freshly started local L1, narrating every step.
     Demo {
@@ -142,6 +149,7 @@ async fn run(command: Command) -> eyre::Result<()> {
         Command::Devnet(args) => devnet::run(args).await,
         Command::Sequencer(args) => serve::sequencer(args).await,
         Command::Challenger(args) => serve::challenger(args).await,
+        Command::Tx { command } => tx::run(command).await,
         Command::Demo { l1, window, censor } if censor => demo_censor(l1, window).await,
         Command::Demo { l1, window, .. } => demo(l1, window).await,
         Command::GasPerTransfer { l1, sizes } => transfers(l1, &sizes).await.map(drop),
@@ -406,4 +414,15 @@ async fn demo_censor(l1: L1Kind, window: u64) -> eyre::Result<()> {
         bail!("checks failed: {:?}", outcomes.failed_checks);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand's flags are well-formed (unique names, valid defaults).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,380 @@
+//! `bulwark tx`: the user's side. Deposits and forced withdrawals go to L1
+//! (the deployment file and an endpoint); transfers and withdrawals are
+//! EIP-712 signed with the user's key and posted to a sequencer's API; the
+//! API answers a transaction's fate.
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    signers::local::PrivateKeySigner,
+};
+use bulwark_actors::{typed_data, wallet::L1Account};
+use bulwark_chain::{
+    bindings::{Bridge, DemoToken},
+    history::QueuedMessage,
+    send,
+};
+use bulwark_engine::NEW_ACCOUNT;
+use clap::{Args, Subcommand};
+use eyre::{WrapErr, bail, eyre};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+
+use crate::{keys::KeyArgs, serve};
+
+/// `bulwark tx`'s subcommands.
+#[derive(Subcommand, Debug)]
+pub enum TxCommand {
+    /// Deposit ETH (or an ERC20 with --token) from L1 into an L2 account.
+    Deposit {
+        #[command(flatten)]
+        l1: L1Args,
+        /// Amount, wei (or the token's smallest unit).
+        #[arg(long, value_name = "WEI")]
+        amount: U256,
+        /// An ERC20 to deposit instead of ETH (approved for the amount first).
+        #[arg(long, value_name = "ADDRESS")]
+        token: Option<Address>,
+        /// The L2 account to credit [default: a new account owned by the key].
+        #[arg(long, value_name = "INDEX")]
+        to: Option<u64>,
+    },
+    /// Queue a forced withdrawal on L1: the sequencer must include it within the deadline.
+    ForceWithdraw {
+        #[command(flatten)]
+        l1: L1Args,
+        /// The L2 account to withdraw from (owned by the key).
+        #[arg(long, value_name = "INDEX")]
+        from: u64,
+        /// The L2 token id (0 is ETH).
+        #[arg(long, value_name = "ID", default_value_t = 0)]
+        token: u32,
+        /// Amount, wei.
+        #[arg(long, value_name = "WEI")]
+        amount: u128,
+    },
+    /// Sign an L2 transfer and post it to the sequencer's API.
+    Transfer {
+        #[command(flatten)]
+        api: ApiArgs,
+        /// The account debited (owned by the key).
+        #[arg(long, value_name = "INDEX")]
+        from: u32,
+        /// The account credited.
+        #[arg(long, value_name = "INDEX")]
+        to: u32,
+        /// Amount, wei.
+        #[arg(long, value_name = "WEI")]
+        amount: u128,
+        /// Fee offered to the batch's fee recipient, wei.
+        #[arg(long, value_name = "WEI", default_value_t = 0)]
+        fee: u128,
+        /// The nonce to sign [default: the account's pending nonce, from the API].
+        #[arg(long)]
+        nonce: Option<u32>,
+    },
+    /// Sign an L2 withdrawal to an L1 address and post it to the sequencer's API.
+    Withdraw {
+        #[command(flatten)]
+        api: ApiArgs,
+        /// The account debited (owned by the key).
+        #[arg(long, value_name = "INDEX")]
+        from: u32,
+        /// Who is paid on L1 [default: the key's address].
+        #[arg(long, value_name = "ADDRESS")]
+        recipient: Option<Address>,
+        /// Amount, wei.
+        #[arg(long, value_name = "WEI")]
+        amount: u128,
+        /// Fee offered to the batch's fee recipient, wei.
+        #[arg(long, value_name = "WEI", default_value_t = 0)]
+        fee: u128,
+        /// The nonce to sign [default: the account's pending nonce, from the API].
+        #[arg(long)]
+        nonce: Option<u32>,
+    },
+    /// A transaction's fate, by the hash `transfer` or `withdraw` printed.
+    Status {
+        /// The sequencer's API.
+        #[arg(long, value_name = "URL", env = "BULWARK_API")]
+        api: String,
+        /// The transaction's hash (its EIP-712 digest).
+        hash: B256,
+        /// Wait until a batch carries it.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+/// Flags of the L1 side.
+#[derive(Args, Debug)]
+pub struct L1Args {
+    /// The deployment file.
+    #[arg(long, value_name = "FILE")]
+    deployment: PathBuf,
+    /// The L1 JSON-RPC endpoint.
+    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    rpc_url: String,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+/// Flags of the API side.
+#[derive(Args, Debug)]
+pub struct ApiArgs {
+    /// The sequencer's API.
+    #[arg(long, value_name = "URL", env = "BULWARK_API")]
+    api: String,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Wait until a batch carries it, then print its fate.
+    #[arg(long)]
+    wait: bool,
+}
+
+/// Runs a `bulwark tx` subcommand.
+pub async fn run(command: TxCommand) -> eyre::Result<()> {
+    match command {
+        TxCommand::Deposit {
+            l1,
+            amount,
+            token,
+            to,
+        } => {
+            let (account, d) = l1_account(&l1).await?;
+            let bridge = Bridge::new(d.bridge, &account.provider);
+            let target = to.unwrap_or(NEW_ACCOUNT);
+            let sent = match token {
+                None => send(bridge.depositETH(target).value(amount), "depositETH").await?,
+                Some(token) => {
+                    let erc20 = DemoToken::new(token, &account.provider);
+                    send(erc20.approve(d.bridge, amount), "approve").await?;
+                    send(bridge.depositERC20(token, amount, target), "depositERC20").await?
+                }
+            };
+            queued(&sent.receipt, d.bridge)
+        }
+        TxCommand::ForceWithdraw {
+            l1,
+            from,
+            token,
+            amount,
+        } => {
+            let (l1_account, d) = l1_account(&l1).await?;
+            let bridge = Bridge::new(d.bridge, &l1_account.provider);
+            let sent = send(
+                bridge.forceWithdrawal(from, token, amount),
+                "forceWithdrawal",
+            )
+            .await?;
+            queued(&sent.receipt, d.bridge)
+        }
+        TxCommand::Transfer {
+            api,
+            from,
+            to,
+            amount,
+            fee,
+            nonce,
+        } => {
+            let signer = api.key.signer()?;
+            let client = Api::new(&api.api);
+            let (account, domain) = client.account_and_domain(from).await?;
+            let token = account["token"].as_u64().unwrap_or_default() as u32;
+            let nonce =
+                nonce.unwrap_or(account["pendingNonce"].as_u64().unwrap_or_default() as u32);
+            let payload = typed_data::Transfer {
+                from,
+                to,
+                token,
+                amount,
+                fee,
+                nonce,
+            };
+            let message = json!({ "from": from, "to": to, "token": token, "amount": amount.to_string(), "fee": fee.to_string(), "nonce": nonce });
+            post(
+                &client, &signer, "Transfer", message, &payload, &domain, api.wait,
+            )
+            .await
+        }
+        TxCommand::Withdraw {
+            api,
+            from,
+            recipient,
+            amount,
+            fee,
+            nonce,
+        } => {
+            let signer = api.key.signer()?;
+            let recipient = recipient.unwrap_or(signer.address());
+            let client = Api::new(&api.api);
+            let (account, domain) = client.account_and_domain(from).await?;
+            let nonce =
+                nonce.unwrap_or(account["pendingNonce"].as_u64().unwrap_or_default() as u32);
+            let payload = typed_data::Withdraw {
+                from,
+                recipient,
+                amount,
+                fee,
+                nonce,
+            };
+            let message = json!({ "from": from, "recipient": recipient.to_checksum(None), "amount": amount.to_string(), "fee": fee.to_string(), "nonce": nonce });
+            post(
+                &client, &signer, "Withdraw", message, &payload, &domain, api.wait,
+            )
+            .await
+        }
+        TxCommand::Status { api, hash, wait } => {
+            let client = Api::new(&api);
+            let fate = if wait {
+                client.wait_landed(hash).await?
+            } else {
+                client.get(&format!("/v1/transactions/{hash}")).await?
+            };
+            println!("{fate}");
+            Ok(())
+        }
+    }
+}
+
+async fn l1_account(l1: &L1Args) -> eyre::Result<(L1Account, bulwark_chain::Deployment)> {
+    let signer = l1.key.signer()?;
+    let deployment = serve::deployment(&l1.deployment, &l1.rpc_url).await?;
+    Ok((L1Account::connect(&l1.rpc_url, signer)?, deployment))
+}
+
+fn queued(receipt: &alloy::rpc::types::TransactionReceipt, bridge: Address) -> eyre::Result<()> {
+    let m = QueuedMessage::from_receipt(receipt, bridge)?;
+    println!(
+        "{}",
+        json!({
+            "message": m.index,
+            "kind": if m.kind == 1 { "deposit" } else { "forcedWithdrawal" },
+            "target": if m.target == NEW_ACCOUNT { Value::from("new") } else { Value::from(m.target) },
+            "token": m.token,
+            "amount": m.amount.to_string(),
+            "tx": receipt.transaction_hash,
+        })
+    );
+    Ok(())
+}
+
+async fn post<T: alloy::sol_types::SolStruct + Send + Sync>(
+    client: &Api,
+    signer: &PrivateKeySigner,
+    kind: &str,
+    message: Value,
+    payload: &T,
+    domain: &alloy::sol_types::Eip712Domain,
+    wait: bool,
+) -> eyre::Result<()> {
+    let signature = typed_data::sign(signer, payload, domain)
+        .await
+        .wrap_err("signing")?;
+    let body = json!({
+        "primaryType": kind,
+        "message": message,
+        "signature": format!("0x{}", alloy::hex::encode(signature)),
+    });
+    let answer = client.post("/v1/transactions", &body).await?;
+    let hash: B256 = answer["hash"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| eyre!("the API answered without a hash: {answer}"))?;
+    let fate = if wait {
+        client.wait_landed(hash).await?
+    } else {
+        answer
+    };
+    println!("{fate}");
+    Ok(())
+}
+
+/// A sequencer API client: 4xx answers become errors naming the field.
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn answer(&self, request: reqwest::RequestBuilder, what: &str) -> eyre::Result<Value> {
+        let resp = request.send().await.map_err(|e| {
+            eyre!(
+                "cannot reach the API at {}: {}",
+                self.base,
+                crate::rpc::root_cause(&e)
+            )
+        })?;
+        let status = resp.status();
+        let body: Value = resp
+            .json()
+            .await
+            .map_err(|e| eyre!("{what}: the API answered {status} without JSON: {e}"))?;
+        if !status.is_success() {
+            bail!(
+                "{what}: {} (field {}, HTTP {})",
+                body["error"].as_str().unwrap_or("refused"),
+                body["field"].as_str().unwrap_or("?"),
+                status.as_u16()
+            );
+        }
+        Ok(body)
+    }
+
+    async fn get(&self, path: &str) -> eyre::Result<Value> {
+        self.answer(self.http.get(format!("{}{path}", self.base)), path)
+            .await
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> eyre::Result<Value> {
+        self.answer(
+            self.http.post(format!("{}{path}", self.base)).json(body),
+            path,
+        )
+        .await
+    }
+
+    /// The account `index` and the EIP-712 domain to sign under.
+    async fn account_and_domain(
+        &self,
+        index: u32,
+    ) -> eyre::Result<(Value, alloy::sol_types::Eip712Domain)> {
+        let account = self.get(&format!("/v1/accounts/{index}")).await?;
+        let skeleton = self.get("/v1/eip712").await?;
+        let chain_id = skeleton["domain"]["chainId"]
+            .as_u64()
+            .ok_or_else(|| eyre!("/v1/eip712 has no domain.chainId"))?;
+        let rollup: Address = skeleton["domain"]["verifyingContract"]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| eyre!("/v1/eip712 has no domain.verifyingContract"))?;
+        Ok((account, typed_data::domain(chain_id, rollup)))
+    }
+
+    /// Polls until a batch carries `hash` (10 minutes at most), with a spinner.
+    async fn wait_landed(&self, hash: B256) -> eyre::Result<Value> {
+        let bar = ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
+        );
+        bar.set_message(format!("waiting for a batch to carry {hash}"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        for _ in 0..3_000 {
+            let fate = self.get(&format!("/v1/transactions/{hash}")).await?;
+            if fate["status"] != "pending" {
+                bar.finish_and_clear();
+                return Ok(fate);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        bar.finish_and_clear();
+        bail!("no batch carried {hash} within 10 minutes; it is still pending")
+    }
+}

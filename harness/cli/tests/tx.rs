@@ -1,0 +1,172 @@
+//! `bulwark tx` against a `bulwark devnet`, each its own process: deposits on
+//! L1, a transfer and a withdrawal signed and posted to the API and waited
+//! for, a forced withdrawal the sequencer consumes, and a refusal that names
+//! its field.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::Value;
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bulwark(args: &[&str], key: &str) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(args)
+        .env("BULWARK_PRIVATE_KEY", key)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (out.status.success(), json, stderr)
+}
+
+#[tokio::test]
+async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
+    let mut guard = Guard(
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["devnet", "--json", "--listen", "127.0.0.1:0"])
+            .args(["--batch-interval", "1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(guard.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let devnet: Value = serde_json::from_str(&line).unwrap();
+    let text = |k: &str| devnet[k].as_str().unwrap().to_owned();
+    let (rpc, api, file) = (text("rpcUrl"), text("api"), text("deploymentFile"));
+    let key = |role: usize| {
+        devnet["keys"][role]["privateKey"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (alice, bob) = (key(1), key(2));
+    let l1 = ["--deployment", &file, "--rpc-url", &rpc];
+
+    let (ok, deposit, err) = bulwark(
+        &[
+            &["tx", "deposit"],
+            &l1[..],
+            &["--amount", "2000000000000000000"],
+        ]
+        .concat(),
+        &alice,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        (deposit["message"].as_u64(), deposit["kind"].as_str()),
+        (Some(0), Some("deposit"))
+    );
+    let (ok, _, err) = bulwark(
+        &[&["tx", "deposit"], &l1[..], &["--amount", "1000"]].concat(),
+        &bob,
+    );
+    assert!(ok, "{err}");
+    // Both accounts exist once the sequencer has committed the deposits.
+    for _ in 0..100 {
+        let v: Value = reqwest::get(format!("{api}/v1/accounts/1"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["index"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let api_flag = ["--api", api.as_str()];
+    let (ok, fate, err) = bulwark(
+        &[
+            &[
+                "tx", "transfer", "--wait", "--from", "0", "--to", "1", "--amount", "500",
+            ],
+            &api_flag[..],
+        ]
+        .concat(),
+        &alice,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        (fate["status"].as_str(), fate["outcome"].as_str()),
+        (Some("committed"), Some("applied")),
+        "{fate}"
+    );
+    let hash = fate["hash"].as_str().unwrap().to_owned();
+    let (ok, status, err) = bulwark(&[&["tx", "status", &hash], &api_flag[..]].concat(), "");
+    assert!(ok, "{err}");
+    assert_eq!(status, fate);
+
+    let (ok, fate, err) = bulwark(
+        &[
+            &["tx", "withdraw", "--wait", "--from", "0", "--amount", "700"],
+            &api_flag[..],
+        ]
+        .concat(),
+        &alice,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(fate["outcome"], "applied", "{fate}");
+
+    // bob signing for alice's account: refused by the API, the field named, nothing queued.
+    let (ok, _, err) = bulwark(
+        &[
+            &[
+                "tx", "transfer", "--from", "0", "--to", "1", "--amount", "1",
+            ],
+            &api_flag[..],
+        ]
+        .concat(),
+        &bob,
+    );
+    assert!(!ok);
+    assert!(err.contains("field signature, HTTP 422"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let (ok, forced, err) = bulwark(
+        &[
+            &["tx", "force-withdraw", "--from", "1", "--amount", "400"],
+            &l1[..],
+        ]
+        .concat(),
+        &bob,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(forced["kind"], "forcedWithdrawal");
+    // The sequencer consumes it: bob's L2 balance drops by 400.
+    let mut balance = String::new();
+    for _ in 0..100 {
+        let v: Value = reqwest::get(format!("{api}/v1/accounts/1"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        balance = v["balance"].as_str().unwrap_or_default().to_owned();
+        if balance == "1100" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        balance, "1100",
+        "1000 deposited + 500 received - 400 forced out"
+    );
+}
