@@ -15,7 +15,7 @@ use bulwark_chain::{
     history::QueuedMessage,
     send,
 };
-use bulwark_engine::NEW_ACCOUNT;
+use bulwark_engine::{NEW_ACCOUNT, StatePreimage, TokenId, WithdrawalIndex, WithdrawalLeaf};
 use clap::{Args, Subcommand};
 use eyre::{WrapErr, bail, eyre};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -93,6 +93,16 @@ pub enum TxCommand {
         /// The nonce to sign [default: the account's pending nonce, from the API].
         #[arg(long)]
         nonce: Option<u32>,
+    },
+    /// Pay a withdrawal on L1 once its batch is final, with the proof the API serves.
+    FinalizeWithdrawal {
+        #[command(flatten)]
+        l1: L1Args,
+        /// The sequencer's API.
+        #[arg(long, value_name = "URL", env = "BULWARK_API")]
+        api: String,
+        /// The withdrawal's hash, as `withdraw` printed it.
+        hash: B256,
     },
     /// A transaction's fate, by the hash `transfer` or `withdraw` printed.
     Status {
@@ -225,6 +235,28 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             )
             .await
         }
+        TxCommand::FinalizeWithdrawal { l1, api, hash } => {
+            let answer = Api::new(&api)
+                .get(&format!("/v1/withdrawals/{hash}"))
+                .await?;
+            let Some(args) = answer.get("finalizeWithdrawal") else {
+                bail!(
+                    "withdrawal {hash} is {}: its batch is not final yet",
+                    answer["status"].as_str().unwrap_or("unknown")
+                );
+            };
+            let (account, d) = l1_account(&l1).await?;
+            let (batch, post, leaf, proof) = proof_args(args)
+                .ok_or_else(|| eyre!("the API's proof for {hash} is malformed: {args}"))?;
+            let bridge = Bridge::new(d.bridge, &account.provider);
+            let call = bridge.finalizeWithdrawal(batch, (&post).into(), (&leaf).into(), proof);
+            let sent = send(call, "finalizeWithdrawal").await?;
+            println!(
+                "{}",
+                json!({ "paid": leaf.amount.to_string(), "token": leaf.token.0, "recipient": leaf.recipient.to_checksum(None), "tx": sent.tx, "gas": sent.gas_used })
+            );
+            Ok(())
+        }
         TxCommand::Status { api, hash, wait } => {
             let client = Api::new(&api);
             let fate = if wait {
@@ -236,6 +268,34 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `finalizeWithdrawal`'s arguments from the API's JSON.
+fn proof_args(v: &Value) -> Option<(u64, StatePreimage, WithdrawalLeaf, Vec<B256>)> {
+    let b256 = |v: &Value| v.as_str()?.parse::<B256>().ok();
+    let post = &v["post"];
+    let leaf = &v["leaf"];
+    Some((
+        v["batchIndex"].as_u64()?,
+        StatePreimage {
+            accounts_root: b256(&post["accountsRoot"])?,
+            withdrawals_root: b256(&post["withdrawalsRoot"])?,
+            next_account_index: post["nextAccountIndex"].as_u64()?,
+            msgs_consumed: post["msgsConsumed"].as_u64()?,
+            withdrawal_count: post["withdrawalCount"].as_u64()?,
+        },
+        WithdrawalLeaf {
+            index: WithdrawalIndex(u32::try_from(leaf["index"].as_u64()?).ok()?),
+            recipient: leaf["recipient"].as_str()?.parse().ok()?,
+            token: TokenId(u32::try_from(leaf["token"].as_u64()?).ok()?),
+            amount: leaf["amount"].as_str()?.parse().ok()?,
+        },
+        v["proof"]
+            .as_array()?
+            .iter()
+            .map(b256)
+            .collect::<Option<Vec<_>>>()?,
+    ))
 }
 
 async fn l1_account(l1: &L1Args) -> eyre::Result<(L1Account, bulwark_chain::Deployment)> {

@@ -9,6 +9,10 @@ use std::{
     time::Duration,
 };
 
+use alloy::{
+    primitives::{Address, U256},
+    providers::{Provider, ProviderBuilder},
+};
 use serde_json::Value;
 
 struct Guard(Child);
@@ -114,16 +118,53 @@ async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
     assert!(ok, "{err}");
     assert_eq!(status, fate);
 
-    let (ok, fate, err) = bulwark(
-        &[
-            &["tx", "withdraw", "--wait", "--from", "0", "--amount", "700"],
-            &api_flag[..],
-        ]
-        .concat(),
-        &alice,
-    );
+    let beef = "0x000000000000000000000000000000000000bEEF";
+    let withdraw = [
+        "tx",
+        "withdraw",
+        "--wait",
+        "--from",
+        "0",
+        "--amount",
+        "700",
+        "--recipient",
+        beef,
+    ];
+    let (ok, fate, err) = bulwark(&[&withdraw[..], &api_flag[..]].concat(), &alice);
     assert!(ok, "{err}");
     assert_eq!(fate["outcome"], "applied", "{fate}");
+    let withdrawal = fate["hash"].as_str().unwrap().to_owned();
+    let finalize = [
+        &["tx", "finalize-withdrawal", &withdrawal],
+        &l1[..],
+        &api_flag[..],
+    ]
+    .concat();
+    let (ok, _, err) = bulwark(&finalize, &bob);
+    assert!(!ok, "paid before its batch is final");
+    assert!(err.contains("its batch is not final yet"), "{err}");
+
+    // Past the window the sequencer finalizes; anyone (bob here) pays it with the API's proof.
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    bulwark_chain::node::advance_time(&provider, 3_601)
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let url = format!("{api}/v1/withdrawals/{withdrawal}");
+        let v: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        if v["status"] == "final" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (ok, paid, err) = bulwark(&finalize, &bob);
+    assert!(ok, "{err}");
+    assert_eq!(paid["paid"], "700", "{paid}");
+    let beef: Address = beef.parse().unwrap();
+    assert_eq!(provider.get_balance(beef).await.unwrap(), U256::from(700));
+    let (ok, _, err) = bulwark(&finalize, &bob);
+    assert!(!ok, "paid twice");
+    assert!(err.contains("AlreadyPaid"), "{err}");
 
     // bob signing for alice's account: refused by the API, the field named, nothing queued.
     let (ok, _, err) = bulwark(

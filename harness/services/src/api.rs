@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use bulwark_engine::{AccountIndex, Address, B256, Outcome};
+use bulwark_engine::{AccountIndex, Address, B256, Outcome, WithdrawalIndex};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,6 +27,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/eip712", get(eip712))
         .route("/v1/transactions", post(submit_tx))
         .route("/v1/transactions/{hash}", get(transaction))
+        .route("/v1/withdrawals/{hash}", get(withdrawal))
         .route("/v1/accounts", get(accounts_of))
         .route("/v1/accounts/{index}", get(account))
         .fallback(|| async { refuse(StatusCode::NOT_FOUND, "path", "no such route") })
@@ -191,4 +192,90 @@ async fn accounts_of(State(shared): State<Arc<Shared>>, Query(q): Query<OwnerQue
         .filter_map(|(index, _)| account_json(&book, index.0))
         .collect();
     Json(json!({ "owner": owner.to_checksum(None), "accounts": accounts })).into_response()
+}
+
+/// A withdrawal and, once its batch is final, the arguments of the Bridge's
+/// `finalizeWithdrawal` proving it against the last final batch.
+async fn withdrawal(State(shared): State<Arc<Shared>>, Path(hash): Path<String>) -> Response {
+    let Ok(hash) = hash.parse::<B256>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "hash",
+            "expected a 32-byte 0x-prefixed hex digest",
+        );
+    };
+    let (landed, last_final, pending) = {
+        let book = shared.book.lock().expect("book lock");
+        let pending = book.pool.iter().any(|e| e.hash == hash);
+        (
+            book.landed.get(&hash).copied(),
+            book.last_finalized,
+            pending,
+        )
+    };
+    let Some(landed) = landed else {
+        if pending {
+            return Json(json!({ "hash": hash, "status": "pending" })).into_response();
+        }
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "hash",
+            format!("no transaction {hash}"),
+        );
+    };
+    let Some(index) = landed.withdrawal else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "hash",
+            format!("{hash} is not an applied withdrawal"),
+        );
+    };
+    let mut answer = json!({
+        "hash": hash,
+        "status": if landed.batch <= last_final { "final" } else { "committed" },
+        "batch": landed.batch,
+        "withdrawal": index,
+    });
+    if landed.batch > last_final {
+        return Json(answer).into_response();
+    }
+    let view = match shared.final_state(last_final).await {
+        Ok(view) => view,
+        Err(e) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "hash",
+                format!("rebuilding the final state: {e}"),
+            );
+        }
+    };
+    let Some(proof) = u32::try_from(index)
+        .ok()
+        .and_then(|i| view.state.withdrawal_proof(WithdrawalIndex(i)))
+    else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "hash",
+            "the final state lacks the withdrawal",
+        );
+    };
+    let post = view.state.preimage();
+    answer["finalizeWithdrawal"] = json!({
+        "batchIndex": view.batch,
+        "post": {
+            "accountsRoot": post.accounts_root,
+            "withdrawalsRoot": post.withdrawals_root,
+            "nextAccountIndex": post.next_account_index,
+            "msgsConsumed": post.msgs_consumed,
+            "withdrawalCount": post.withdrawal_count,
+        },
+        "leaf": {
+            "index": proof.leaf.index.0,
+            "recipient": proof.leaf.recipient.to_checksum(None),
+            "token": proof.leaf.token.0,
+            "amount": proof.leaf.amount.to_string(),
+        },
+        "proof": proof.siblings.to_vec(),
+    });
+    Json(answer).into_response()
 }

@@ -10,7 +10,7 @@ use bulwark_chain::{
     history::{Blocks, read_batches, read_messages},
 };
 use bulwark_engine::{
-    B256, Derivation, DerivedBatch, Domain, Outcome, Record, RecordBytes, State, Step, Trace,
+    B256, Derivation, DerivedBatch, Domain, MessageKind, Outcome, Record, RecordBytes, State, Step,
 };
 
 /// Where a committed transaction landed.
@@ -24,6 +24,8 @@ pub struct Landed {
     pub outcome: Outcome,
     /// The record itself: pending again if a rewind or a reorg drops its batch.
     pub record: RecordBytes,
+    /// For an applied withdrawal, the index of the withdrawal leaf it added.
+    pub withdrawal: Option<u64>,
 }
 
 /// The EIP-712 digest a record's owner signed, for transfers and withdrawals.
@@ -35,28 +37,43 @@ pub fn record_hash(record: &RecordBytes, domain: &Domain) -> Option<B256> {
     }
 }
 
-/// The fates of the records in one batch's trace, by digest.
-pub fn fates(batch: u64, trace: &Trace, domain: &Domain) -> Vec<(B256, Landed)> {
-    trace
-        .steps()
-        .iter()
-        .zip(trace.outcomes())
-        .enumerate()
-        .filter_map(|(step, (input, outcome))| match input {
-            Step::Record(record) => record_hash(record, domain).map(|hash| {
-                (
-                    hash,
-                    Landed {
-                        batch,
-                        step,
-                        outcome: *outcome,
-                        record: *record,
-                    },
-                )
-            }),
-            Step::Message(_) | Step::Identity => None,
-        })
-        .collect()
+/// The fates of the records among `steps` (a batch's `(position, input,
+/// outcome)`, in trace order), by digest. `withdrawals_before` is the parent
+/// state's withdrawal count: each applied withdrawal, a forced one (an L1
+/// message) included, adds the next leaf.
+pub fn landings<'a>(
+    batch: u64,
+    steps: impl IntoIterator<Item = (usize, &'a Step, &'a Outcome)>,
+    domain: &Domain,
+    withdrawals_before: u64,
+) -> Vec<(B256, Landed)> {
+    let mut next_withdrawal = withdrawals_before;
+    let mut landed = Vec::new();
+    for (step, input, outcome) in steps {
+        let adds_withdrawal = outcome.is_applied()
+            && match input {
+                Step::Record(record) => matches!(Record::decode(record), Record::Withdraw(_)),
+                Step::Message(m) => m.kind == MessageKind::ForcedWithdrawal,
+                Step::Identity => false,
+            };
+        let withdrawal = adds_withdrawal.then(|| {
+            next_withdrawal += 1;
+            next_withdrawal - 1
+        });
+        if let Step::Record(record) = input
+            && let Some(hash) = record_hash(record, domain)
+        {
+            let fate = Landed {
+                batch,
+                step,
+                outcome: *outcome,
+                record: *record,
+                withdrawal,
+            };
+            landed.push((hash, fate));
+        }
+    }
+    landed
 }
 
 /// The L2 at the Rollup's tip, rebuilt from L1.
@@ -95,8 +112,15 @@ pub async fn replay<P: Provider>(
             state_root: b.state_root,
             trace_root: b.trace_root,
         };
+        let withdrawals_before = derivation.state().withdrawal_count();
         let trace = derivation.push(&domain, &messages, &batch)?;
-        landed.extend(fates(derivation.batches(), &trace, &domain));
+        let steps = trace.steps().iter().zip(trace.outcomes()).enumerate();
+        landed.extend(landings(
+            derivation.batches(),
+            steps.map(|(i, (step, outcome))| (i, step, outcome)),
+            &domain,
+            withdrawals_before,
+        ));
     }
     Ok(Replayed {
         tip: derivation.batches(),

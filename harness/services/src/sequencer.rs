@@ -11,11 +11,12 @@ use std::{
     time::Duration,
 };
 
-use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use alloy::{primitives::U256, providers::DynProvider, signers::local::PrivateKeySigner};
 use bulwark_actors::{sequencer::Sequencer, wallet::L1Account};
 use bulwark_chain::{
     ChainError, Deployment,
     bindings::Rollup,
+    derive::{Rebuilt, rebuild},
     follow::{FollowConfig, Follower},
     send,
 };
@@ -144,9 +145,25 @@ pub(crate) struct Shared {
     pub deployment: Deployment,
     pub domain: Domain,
     pub book: Mutex<Book>,
+    /// Reads L1 for the API (the final state that withdrawal proofs are against).
+    pub provider: DynProvider,
+    /// The state at the last final batch, rebuilt from L1 when finalization moves.
+    pub final_view: tokio::sync::Mutex<Option<Rebuilt>>,
 }
 
 impl Shared {
+    /// The L2 state at batch `last_final`, rebuilt from L1 (cached until
+    /// finalization moves on).
+    pub async fn final_state(&self, last_final: u64) -> Result<Rebuilt, ChainError> {
+        let mut view = self.final_view.lock().await;
+        if let Some(v) = view.as_ref().filter(|v| v.batch == last_final) {
+            return Ok(v.clone());
+        }
+        let rebuilt = rebuild(&self.provider, &self.deployment, last_final).await?;
+        *view = Some(rebuilt.clone());
+        Ok(rebuilt)
+    }
+
     /// A submission's fate, if it is known.
     pub fn fate(&self, hash: &B256) -> Option<Fate> {
         let book = self.book.lock().expect("book lock");
@@ -329,6 +346,8 @@ impl SequencerService {
                 source,
             })?;
         let shared = Arc::new(Shared {
+            provider: sequencer.account().provider.clone(),
+            final_view: tokio::sync::Mutex::new(None),
             deployment,
             domain,
             book: Mutex::new(Book {
@@ -435,6 +454,21 @@ async fn tick(
         .call()
         .await
         .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+    // Anyone may finalize a batch whose window has passed; the sequencer does, so
+    // withdrawals become provable without a keeper (an eth_call first: nothing is
+    // sent for a batch not yet due).
+    let mut last_finalized = last_finalized;
+    while last_finalized < tip
+        && rollup
+            .finalizeBatch(last_finalized + 1)
+            .call()
+            .await
+            .is_ok()
+    {
+        send(rollup.finalizeBatch(last_finalized + 1), "finalizeBatch").await?;
+        last_finalized += 1;
+        tracing::info!(batch = last_finalized, "finalized");
+    }
     shared.book.lock().expect("book lock").last_finalized = last_finalized;
     if tip != sequencer.tip() {
         resync(shared, sequencer, tip).await?;
@@ -453,6 +487,7 @@ async fn tick(
         return Ok(());
     }
     let records = batch.iter().map(|e| e.record).collect();
+    let withdrawals_before = sequencer.state().withdrawal_count();
     let report = match sequencer.commit_messages(&messages, records).await {
         Ok(report) => report,
         Err(bulwark_actors::sequencer::SequencerError::Chain(e)) => return Err(e.into()),
@@ -462,21 +497,13 @@ async fn tick(
         }
     };
     let mut book = shared.book.lock().expect("book lock");
-    for step in &report.steps {
-        if let Step::Record(record) = step.input
-            && let Some(hash) = l2::record_hash(&record, &shared.domain)
-        {
-            book.landed.insert(
-                hash,
-                Landed {
-                    batch: report.batch,
-                    step: step.step,
-                    outcome: step.outcome,
-                    record,
-                },
-            );
-        }
-    }
+    let steps = report.steps.iter().map(|s| (s.step, &s.input, &s.outcome));
+    book.landed.extend(l2::landings(
+        report.batch,
+        steps,
+        &shared.domain,
+        withdrawals_before,
+    ));
     book.pool.drain(..batch.len());
     book.state = sequencer.state().clone();
     book.tip = report.batch;
