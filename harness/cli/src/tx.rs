@@ -9,9 +9,9 @@ use alloy::{
     primitives::{Address, B256, U256},
     signers::local::PrivateKeySigner,
 };
-use bulwark_actors::{typed_data, wallet::L1Account};
+use bulwark_actors::{escape, typed_data, wallet::L1Account};
 use bulwark_chain::{
-    bindings::{Bridge, DemoToken},
+    bindings::{Bridge, DemoToken, Rollup},
     history::QueuedMessage,
     send,
 };
@@ -103,6 +103,16 @@ pub enum TxCommand {
         api: String,
         /// The withdrawal's hash, as `withdraw` printed it.
         hash: B256,
+    },
+    /// After a freeze (sent first if a queued message is overdue): take out everything the
+    /// key is owed from the last final batch — its accounts' balances, its unpaid
+    /// withdrawals, refunds of its unconsumed deposits. With --all, everyone's.
+    Exit {
+        #[command(flatten)]
+        l1: L1Args,
+        /// Pay every account, withdrawal and deposit owed, not only the key's (a keeper).
+        #[arg(long)]
+        all: bool,
     },
     /// A transaction's fate, by the hash `transfer` or `withdraw` printed.
     Status {
@@ -257,6 +267,7 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             );
             Ok(())
         }
+        TxCommand::Exit { l1, all } => exit(&l1, all).await,
         TxCommand::Status { api, hash, wait } => {
             let client = Api::new(&api);
             let fate = if wait {
@@ -268,6 +279,81 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `bulwark tx exit`: freezes if due, then pays what the key (or, with `all`,
+/// anyone) is owed. A payout that reverts is reported; the others go ahead.
+async fn exit(l1: &L1Args, all: bool) -> eyre::Result<()> {
+    let (account, d) = l1_account(l1).await?;
+    let froze = escape::freeze_if_overdue(&account, &d).await?;
+    let rollup = Rollup::new(d.rollup, &account.provider);
+    let frozen = rollup
+        .frozen()
+        .call()
+        .await
+        .map_err(|e| bulwark_chain::ChainError::contract("frozen", &e))?;
+    if !frozen {
+        let due = escape::oldest_unconsumed(&account.provider, &d).await?;
+        match due {
+            Some(oldest) => bail!(
+                "the rollup is not frozen: the oldest unconsumed message ({}) becomes overdue after L1 time {}",
+                oldest.message.index,
+                oldest.due_at
+            ),
+            None => {
+                bail!("the rollup is not frozen and no queued message is waiting: nothing to exit")
+            }
+        }
+    }
+    let me = account.address();
+    let mut plan = escape::plan(&account, &d).await?;
+    if !all {
+        plan.exits
+            .retain(|p| plan.state.account(p.index).is_some_and(|a| a.owner == me));
+        let state = plan.state.clone();
+        plan.withdrawals
+            .retain(|&i| state.withdrawal(i).is_some_and(|w| w.recipient == me));
+        plan.refunds.retain(|m| m.sender == me);
+    }
+    let (mut paid, mut failed) = (Vec::new(), Vec::new());
+    for proof in &plan.exits {
+        let what = json!({ "exit": proof.index.0, "token": proof.leaf.token.0, "amount": proof.leaf.balance.to_string() });
+        match escape::exit(&account, &d, &plan, proof).await {
+            Ok(sent) => paid.push(json!({ "paid": what, "tx": sent.tx })),
+            Err(e) => failed.push(json!({ "item": what, "error": e.to_string() })),
+        }
+    }
+    for &index in &plan.withdrawals {
+        let leaf = plan.state.withdrawal(index).copied();
+        let what = json!({ "withdrawal": index.0, "amount": leaf.map(|l| l.amount.to_string()) });
+        match escape::withdraw(&account, &d, &plan, index).await {
+            Ok(sent) => paid.push(json!({ "paid": what, "tx": sent.tx })),
+            Err(e) => failed.push(json!({ "item": what, "error": e.to_string() })),
+        }
+    }
+    for m in &plan.refunds {
+        let what = json!({ "refund": m.index, "token": m.token, "amount": m.amount.to_string() });
+        match escape::refund(&account, &d, m).await {
+            Ok(sent) => paid.push(json!({ "paid": what, "tx": sent.tx })),
+            Err(e) => failed.push(json!({ "item": what, "error": e.to_string() })),
+        }
+    }
+    println!(
+        "{}",
+        json!({
+            "froze": froze.map(|s| s.tx),
+            "pinnedBatch": plan.batch,
+            "paid": paid,
+            "failed": failed,
+        })
+    );
+    if !failed.is_empty() {
+        bail!(
+            "{} payouts failed (listed above); the others were paid",
+            failed.len()
+        );
+    }
+    Ok(())
 }
 
 /// `finalizeWithdrawal`'s arguments from the API's JSON.

@@ -211,3 +211,87 @@ async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
         "1000 deposited + 500 received - 400 forced out"
     );
 }
+
+#[tokio::test]
+async fn a_user_the_sequencer_left_behind_exits_without_anyones_permission() {
+    use bulwark_chain::node::{DEV_KEYS, L1Kind, L1Node, advance_time};
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tx-exit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    // Deployed, but no sequencer ever runs.
+    let (ok, _, err) = bulwark(
+        &[
+            &[
+                "deploy",
+                "--rpc-url",
+                &rpc,
+                "--out",
+                out,
+                "--window",
+                "3600",
+            ],
+            &[
+                "--clock",
+                "600",
+                "--deadline",
+                "1800",
+                "--pause",
+                "600",
+                "--cooldown",
+                "1200",
+            ][..],
+        ]
+        .concat(),
+        DEV_KEYS[0],
+    );
+    assert!(ok, "{err}");
+    let file = dir.join("31337.json");
+    let l1 = ["--deployment", file.to_str().unwrap(), "--rpc-url", &rpc];
+    let alice = DEV_KEYS[2];
+    let (ok, _, err) = bulwark(
+        &[
+            &["tx", "deposit"],
+            &l1[..],
+            &["--amount", "1000000000000000000"],
+        ]
+        .concat(),
+        alice,
+    );
+    assert!(ok, "{err}");
+
+    let exit = [&["tx", "exit"], &l1[..]].concat();
+    let (ok, _, err) = bulwark(&exit, alice);
+    assert!(!ok, "exited before the deadline");
+    assert!(
+        err.contains("the rollup is not frozen: the oldest unconsumed message (0) becomes overdue"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    advance_time(&provider, 1_801).await.unwrap();
+    let (ok, report, err) = bulwark(&exit, alice);
+    assert!(ok, "{err}");
+    assert!(report["froze"].is_string(), "{report}");
+    assert_eq!(report["paid"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["paid"][0]["paid"]["refund"], 0, "{report}");
+    assert_eq!(
+        report["paid"][0]["paid"]["amount"], "1000000000000000000",
+        "{report}"
+    );
+    let d = bulwark_chain::Deployment::load(&file).unwrap();
+    assert_eq!(
+        provider.get_balance(d.bridge).await.unwrap(),
+        U256::ZERO,
+        "the Bridge still holds ETH"
+    );
+
+    // Nothing is owed twice.
+    let (ok, again, err) = bulwark(&exit, alice);
+    assert!(ok, "{err}");
+    assert!(again["froze"].is_null());
+    assert_eq!(again["paid"].as_array().unwrap().len(), 0, "{again}");
+}
