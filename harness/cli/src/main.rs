@@ -33,7 +33,11 @@ use clap::{Parser, Subcommand};
 use eyre::{WrapErr, bail};
 
 #[derive(Parser)]
-#[command(name = "bulwark", version, about = "Bulwark optimistic rollup harness")]
+#[command(
+    name = "bulwark",
+    version,
+    about = "Bulwark, an optimistic rollup on Ethereum: deploy it, run it, use it, test it"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,27 +45,38 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Deploy the suite to any chain and record it in <out>/<chainId>.json. Re-running
-    /// against a chain that already has that deployment changes nothing.
+    /// Deploy the suite to any chain, recorded in <out>/<chainId>.json.
+    ///
+    /// Re-running against a chain that already has that deployment changes nothing.
     Deploy(deploy::DeployArgs),
-    /// Start a local L1 (anvil or Hardhat's node), deploy the suite with a Safe guardian and a
-    /// demo token, and run a sequencer with its API and an honest challenger; print the
-    /// endpoints, addresses and funded dev keys; serve until Ctrl-C.
+    /// Run everything locally: an L1, the suite, a sequencer with its API, a challenger.
+    ///
+    /// Starts anvil (or Hardhat's node), deploys the suite with a Safe guardian and a demo
+    /// token, runs a sequencer with its API and an honest challenger, prints the endpoints,
+    /// addresses and funded dev keys, and serves until Ctrl-C.
     Devnet(devnet::DevnetArgs),
-    /// Run the sequencer for a deployment: rebuild the L2 from L1, serve the HTTP API
-    /// (docs/API.md), commit a batch every interval; stops cleanly on Ctrl-C or SIGTERM.
+    /// Run the sequencer service for a deployment.
+    ///
+    /// Rebuilds the L2 from L1, serves the HTTP API (docs/API.md), commits a batch every
+    /// interval; stops cleanly on Ctrl-C or SIGTERM.
     Sequencer(serve::SequencerArgs),
-    /// Run an independent challenger for a deployment: re-execute every batch from L1 alone,
-    /// open a game on a false one and play it to the end; stops cleanly on Ctrl-C or SIGTERM.
+    /// Run an independent challenger for a deployment.
+    ///
+    /// Re-executes every batch from L1 alone, opens a game on a false one and plays it to the
+    /// end; stops cleanly on Ctrl-C or SIGTERM.
     Challenger(serve::ChallengerArgs),
-    /// The user's side: deposit and force-withdraw on L1; sign and post transfers and
-    /// withdrawals to the sequencer's API; read a transaction's fate.
+    /// The user's side: deposits, transfers, withdrawals, the escape hatch.
+    ///
+    /// Deposit and force-withdraw on L1; sign and post transfers and withdrawals to the
+    /// sequencer's API; read a transaction's fate; pay a final withdrawal; exit after a freeze.
     Tx {
         #[command(subcommand)]
         command: tx::TxCommand,
     },
-    /// Deposit, transact (with invalid transactions), commit, finalize and
-    /// withdraw on a freshly started local L1, narrating every step.
+    /// The narrated demo on a fresh local L1.
+    ///
+    /// Deposit, transact (with invalid transactions), commit, finalize and withdraw, a forced
+    /// withdrawal through a guardian pause, and a dispute game, narrating every step.
     Demo {
         /// L1 client to start: anvil or hardhat.
         #[arg(long, default_value = "anvil")]
@@ -84,9 +99,10 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "16,256,512")]
         sizes: Vec<usize>,
     },
-    /// Measure every gas figure from receipts — commits per transfer, the
-    /// happy path's deposits, finalizations and withdrawals, and whole dispute
-    /// games — print them and write them as one JSON object.
+    /// Measure every gas figure from receipts and write them as JSON.
+    ///
+    /// Commits per transfer, the happy path's deposits, finalizations and withdrawals, the
+    /// escape hatch, and whole dispute games.
     Gas {
         /// L1 client to start: anvil or hardhat.
         #[arg(long, default_value = "anvil")]
@@ -101,8 +117,10 @@ enum Command {
         #[arg(long, default_value = "target/gas.json")]
         json: PathBuf,
     },
-    /// Scenario files: histories of actions, one per line, as the system
-    /// property tests write them when a history breaks an invariant.
+    /// Replay scenario files, as the system property tests write them.
+    ///
+    /// A scenario is a history of actions, one per line; the system property tests write one
+    /// when a history breaks an invariant.
     Scenario {
         #[command(subcommand)]
         command: ScenarioCommand,

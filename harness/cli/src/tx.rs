@@ -104,9 +104,11 @@ pub enum TxCommand {
         /// The withdrawal's hash, as `withdraw` printed it.
         hash: B256,
     },
-    /// After a freeze (sent first if a queued message is overdue): take out everything the
-    /// key is owed from the last final batch — its accounts' balances, its unpaid
-    /// withdrawals, refunds of its unconsumed deposits. With --all, everyone's.
+    /// Take out everything the key is owed after a freeze (sent first if due).
+    ///
+    /// Freezes the rollup when a queued message is overdue, then pays from the last final
+    /// batch the key's account balances, its unpaid withdrawals and refunds of its unconsumed
+    /// deposits. With --all, everyone's.
     Exit {
         #[command(flatten)]
         l1: L1Args,
