@@ -126,3 +126,64 @@ async fn a_devnet_serves_until_it_is_stopped() {
     );
     assert!(!file.exists(), "the devnet's files outlive it");
 }
+
+/// The binary as `cargo install` leaves it: copied out of the checkout, run
+/// from elsewhere, with `BULWARK_ROOT` pointing nowhere. The contracts are
+/// built into it; the devnet finds anvil on PATH.
+#[tokio::test]
+async fn an_installed_binary_needs_no_checkout() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("installed-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    let bin = dir.join("bin/bulwark");
+    std::fs::copy(env!("CARGO_BIN_EXE_bulwark"), &bin).unwrap();
+    let anvil_dir = bulwark_chain::node::project_root()
+        .join("node_modules/@foundry-rs/anvil-linux-amd64/bin")
+        .canonicalize()
+        .unwrap();
+    let path = format!("{}:/usr/bin:/bin", anvil_dir.display());
+    let mut guard = Guard(
+        Command::new(&bin)
+            .args(["devnet", "--json", "--listen", "127.0.0.1:0"])
+            .current_dir(&dir)
+            .env("BULWARK_ROOT", dir.join("no-checkout"))
+            .env("PATH", &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(guard.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let devnet: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let rpc = devnet["rpcUrl"].as_str().unwrap().to_owned();
+
+    // `deploy` against that L1, from the installed copy, outside the checkout.
+    let out = Command::new(&bin)
+        .args([
+            "deploy",
+            "--rpc-url",
+            &rpc,
+            "--out",
+            "deployments",
+            "--json",
+        ])
+        .current_dir(&dir)
+        .env("BULWARK_ROOT", dir.join("no-checkout"))
+        .env(
+            "BULWARK_PRIVATE_KEY",
+            devnet["keys"][3]["privateKey"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deployment = Deployment::load(&dir.join("deployments/31337.json")).unwrap();
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    deployment.verify(&provider).await.unwrap();
+}
