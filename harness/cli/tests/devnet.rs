@@ -2,11 +2,7 @@
 //! deploys, and serves a sequencer API with a challenger beside it; what it
 //! prints is enough to use it, and Ctrl-C (SIGTERM here) stops all of it.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
 use alloy::{
     primitives::U256,
@@ -17,32 +13,13 @@ use bulwark_chain::{Deployment, bindings::Bridge, send};
 use bulwark_engine::NEW_ACCOUNT;
 use serde_json::Value;
 
-/// Kills the devnet if the test fails before stopping it.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 #[tokio::test]
 async fn a_devnet_serves_until_it_is_stopped() {
-    let mut guard = Guard(
-        Command::new(env!("CARGO_BIN_EXE_bulwark"))
-            .args(["devnet", "--json", "--listen", "127.0.0.1:0"])
-            .args(["--batch-interval", "1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_bulwark"));
+    let (mut guard, devnet) = common::devnet(bin, Path::new("."), &[]);
     let child = &mut guard.0;
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let devnet: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let rpc = devnet["rpcUrl"].as_str().unwrap().to_owned();
     let api = devnet["api"].as_str().unwrap().to_owned();
 
@@ -142,22 +119,10 @@ async fn an_installed_binary_needs_no_checkout() {
         .canonicalize()
         .unwrap();
     let path = format!("{}:/usr/bin:/bin", anvil_dir.display());
-    let mut guard = Guard(
-        Command::new(&bin)
-            .args(["devnet", "--json", "--listen", "127.0.0.1:0"])
-            .current_dir(&dir)
-            .env("BULWARK_ROOT", dir.join("no-checkout"))
-            .env("PATH", &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(guard.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let devnet: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let root = dir.join("no-checkout");
+    let root = root.to_str().unwrap();
+    let env = [("BULWARK_ROOT", root), ("PATH", path.as_str())];
+    let (_devnet, devnet) = common::devnet(&bin, &dir, &env);
     let rpc = devnet["rpcUrl"].as_str().unwrap().to_owned();
 
     // `deploy` against that L1, from the installed copy, outside the checkout.

@@ -3,11 +3,7 @@
 //! for, a forced withdrawal the sequencer consumes, and a refusal that names
 //! its field.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use alloy::{
     primitives::{Address, U256},
@@ -15,14 +11,7 @@ use alloy::{
 };
 use serde_json::Value;
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 fn bulwark(args: &[&str], key: &str) -> (bool, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
@@ -38,20 +27,8 @@ fn bulwark(args: &[&str], key: &str) -> (bool, Value, String) {
 
 #[tokio::test]
 async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
-    let mut guard = Guard(
-        Command::new(env!("CARGO_BIN_EXE_bulwark"))
-            .args(["devnet", "--json", "--listen", "127.0.0.1:0"])
-            .args(["--batch-interval", "1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(guard.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let devnet: Value = serde_json::from_str(&line).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_bulwark"));
+    let (_devnet, devnet) = common::devnet(bin, std::path::Path::new("."), &[]);
     let text = |k: &str| devnet[k].as_str().unwrap().to_owned();
     let (rpc, api, file) = (text("rpcUrl"), text("api"), text("deploymentFile"));
     let key = |role: usize| {

@@ -296,16 +296,7 @@ impl SequencerService {
             tracing::info!(wei = %more, "staking so that commits are accepted");
             send(rollup.stake().value(more), "stake").await?;
         }
-        let tip = rollup
-            .tip()
-            .call()
-            .await
-            .map_err(|e| ChainError::contract("tip", &e))?;
-        let last_finalized = rollup
-            .lastFinalized()
-            .call()
-            .await
-            .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+        let (tip, last_finalized) = heads(&rollup).await?;
         let replayed = l2::replay(&account.provider, &deployment, tip).await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
 
@@ -426,6 +417,23 @@ impl SequencerService {
     }
 }
 
+/// The Rollup's tip and last final batch.
+async fn heads<P: alloy::providers::Provider>(
+    rollup: &Rollup::RollupInstance<P>,
+) -> Result<(u64, u64), ChainError> {
+    let tip = rollup
+        .tip()
+        .call()
+        .await
+        .map_err(|e| ChainError::contract("tip", &e))?;
+    let last_finalized = rollup
+        .lastFinalized()
+        .call()
+        .await
+        .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+    Ok((tip, last_finalized))
+}
+
 /// One interval: follows L1, resynchronizes if the Rollup's tip is not the
 /// sequencer's (a rewind after a lost game, or a reorg that dropped a
 /// commit), then commits the pool's head (up to a batch) with every
@@ -444,20 +452,10 @@ async fn tick(
         );
     }
     let rollup = Rollup::new(shared.deployment.rollup, &provider);
-    let tip = rollup
-        .tip()
-        .call()
-        .await
-        .map_err(|e| ChainError::contract("tip", &e))?;
-    let last_finalized = rollup
-        .lastFinalized()
-        .call()
-        .await
-        .map_err(|e| ChainError::contract("lastFinalized", &e))?;
+    let (tip, mut last_finalized) = heads(&rollup).await?;
     // Anyone may finalize a batch whose window has passed; the sequencer does, so
     // withdrawals become provable without a keeper (an eth_call first: nothing is
     // sent for a batch not yet due).
-    let mut last_finalized = last_finalized;
     while last_finalized < tip
         && rollup
             .finalizeBatch(last_finalized + 1)

@@ -1,0 +1,49 @@
+//! What the CLI's process tests share: a child process killed when the test
+//! ends (even by a failed assertion), and a `bulwark devnet` started that way.
+
+#![allow(dead_code, reason = "each test binary uses its own part")]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+};
+
+use serde_json::Value;
+
+/// A child process, killed and reaped on drop.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `bin devnet --json` (API on any free port, a batch a second) with
+/// `env` set, from `cwd`; returns the process and the JSON it printed.
+pub fn devnet(bin: &Path, cwd: &Path, env: &[(&str, &str)]) -> (Guard, Value) {
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "devnet",
+        "--json",
+        "--listen",
+        "127.0.0.1:0",
+        "--batch-interval",
+        "1",
+    ])
+    .current_dir(cwd)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut guard = Guard(cmd.spawn().expect("start bulwark devnet"));
+    let mut line = String::new();
+    BufReader::new(guard.0.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read the devnet's first line");
+    let json = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    (guard, json)
+}
