@@ -552,3 +552,68 @@ async fn find_commit_block(provider: &impl Provider, d: &Deployment, index: u64)
         .block_number
         .unwrap()
 }
+
+/// The service defends its batches: a frivolous challenge against an honest
+/// batch is answered and lost by the challenger, even one opened against a
+/// batch committed before the service restarted (its claims rebuilt from L1).
+#[tokio::test]
+async fn a_frivolous_challenge_loses_against_the_service() {
+    use bulwark_actors::{
+        dispute::challenger::{Challenger, ChallengerStrategy},
+        wallet::L1Account,
+    };
+    use bulwark_chain::dispute::{self, GameStatus};
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("frivolous");
+    let d = deploy(&rpc, &dir);
+    // Three deposits in the first batch: a trace deep enough that the game
+    // needs the defender's reveal before any one-step.
+    for key in [2, 3, 4] {
+        deposit(&rpc, &d, key, 1).await;
+    }
+    let service = Service::start(&rpc, &dir, 1);
+    account_of(&service, signer(4).address()).await;
+    service.kill();
+    // Restarted: the batch it defends was committed by the run before.
+    let service = Service::start(&rpc, &dir, 1);
+
+    let mallory = L1Account::connect(&rpc, signer(5)).unwrap();
+    let challenger = Challenger::new("mallory", mallory, d.clone(), ChallengerStrategy::Honest);
+    challenger.challenge(1).await.unwrap();
+    let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+    // mallory plays on (picks, then the one-step); the service reveals at every level.
+    let mut answered = false;
+    let mut moves = Vec::new();
+    for _ in 0..300 {
+        let games = dispute::games(&provider, d.dispute).await.unwrap();
+        if games[0].status == GameStatus::DefenderWon && games[0].resolved {
+            answered = true;
+            break;
+        }
+        if let Ok(made) = challenger.play_games(|_| true).await {
+            moves.extend(made.into_iter().map(|m| m.to_string()));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        answered,
+        "the service did not win the frivolous game: {moves:#?}"
+    );
+    assert!(
+        moves.iter().any(|m| m.contains("pick")),
+        "mallory never had a reveal to pick from: {moves:#?}"
+    );
+    let rollup = Rollup::new(d.rollup, &provider);
+    assert_eq!(
+        rollup.tip().call().await.unwrap(),
+        1,
+        "the honest batch stands"
+    );
+    assert_eq!(
+        rollup.stakeOf(signer(1).address()).call().await.unwrap(),
+        d.params.stake,
+        "the sequencer keeps its stake"
+    );
+    drop(service);
+}

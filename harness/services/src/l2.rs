@@ -2,9 +2,10 @@
 //! which batch carried it, at which step, applied or skipped and why. A
 //! service starts here, with no database of its own.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use alloy::providers::Provider;
+use bulwark_actors::dispute::fault::Claim;
 use bulwark_chain::{
     ChainError, Deployment,
     history::{Blocks, read_batches, read_messages},
@@ -86,13 +87,18 @@ pub struct Replayed {
     /// Every committed transaction's fate, by digest (a digest committed
     /// twice, e.g. after a rewind, keeps its latest landing).
     pub fates: HashMap<B256, Landed>,
+    /// What each batch above the last final one claims, for the defender:
+    /// the honest trace and post-state (every batch replayed has checked roots).
+    pub claims: BTreeMap<u64, Claim>,
 }
 
-/// Replays every batch up to `tip` from L1, checking each claimed root.
+/// Replays every batch up to `tip` from L1, checking each claimed root; keeps
+/// the claims of the batches above `last_final`.
 pub async fn replay<P: Provider>(
     provider: &P,
     deployment: &Deployment,
     tip: u64,
+    last_final: u64,
 ) -> Result<Replayed, ChainError> {
     let blocks = Blocks::to_head(provider, deployment.deploy_block).await?;
     let messages = read_messages(provider, deployment.bridge, blocks)
@@ -104,6 +110,7 @@ pub async fn replay<P: Provider>(
     let domain = Domain::new(deployment.chain_id, deployment.rollup);
     let mut derivation = Derivation::new();
     let mut landed = HashMap::new();
+    let mut claims = BTreeMap::new();
     for b in &committed {
         let batch = DerivedBatch {
             header: b.header.to_vec(),
@@ -121,10 +128,17 @@ pub async fn replay<P: Provider>(
             &domain,
             withdrawals_before,
         ));
+        if derivation.batches() > last_final {
+            claims.insert(
+                derivation.batches(),
+                Claim::honest(&trace, derivation.state()),
+            );
+        }
     }
     Ok(Replayed {
         tip: derivation.batches(),
         state: derivation.into_state(),
         fates: landed,
+        claims,
     })
 }

@@ -12,7 +12,11 @@ use std::{
 };
 
 use alloy::{primitives::U256, providers::DynProvider, signers::local::PrivateKeySigner};
-use bulwark_actors::{sequencer::Sequencer, wallet::L1Account};
+use bulwark_actors::{
+    dispute::defender::{Defender, DefenderStrategy},
+    sequencer::{Claims, Sequencer},
+    wallet::L1Account,
+};
 use bulwark_chain::{
     ChainError, Deployment,
     bindings::Rollup,
@@ -254,6 +258,7 @@ fn reapply(state: &State, domain: &Domain, pool: &[Entry]) -> State {
 pub struct SequencerService {
     shared: Arc<Shared>,
     sequencer: Sequencer,
+    defender: Defender,
     follower: Follower,
     listener: tokio::net::TcpListener,
     interval: Duration,
@@ -297,7 +302,7 @@ impl SequencerService {
             send(rollup.stake().value(more), "stake").await?;
         }
         let (tip, last_finalized) = heads(&rollup).await?;
-        let replayed = l2::replay(&account.provider, &deployment, tip).await?;
+        let replayed = l2::replay(&account.provider, &deployment, tip, last_finalized).await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
 
         let journal = Journal::at(data_dir.join(format!("{}-pool.jsonl", deployment.chain_id)));
@@ -323,13 +328,21 @@ impl SequencerService {
             confirmations = %follow.confirmations,
             "following L1"
         );
-        let sequencer = Sequencer::at(
+        let claims: Claims = Arc::new(std::sync::Mutex::new(replayed.claims.clone()));
+        let defender = Defender::new(
+            account.clone(),
+            deployment.clone(),
+            Arc::clone(&claims),
+            DefenderStrategy::Honest,
+        );
+        let mut sequencer = Sequencer::at(
             account,
             deployment.clone(),
             Header::default(),
             replayed.state.clone(),
             replayed.tip,
         );
+        sequencer.adopt_claims(claims);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| ServiceError::Listen {
@@ -354,6 +367,7 @@ impl SequencerService {
         Ok(Self {
             shared,
             sequencer,
+            defender,
             follower,
             listener,
             interval: batch_interval,
@@ -377,6 +391,7 @@ impl SequencerService {
         let Self {
             shared,
             mut sequencer,
+            defender,
             mut follower,
             listener,
             interval,
@@ -405,6 +420,11 @@ impl SequencerService {
                 // other branch's awaits it would make this future not `Send`.
                 () = async { drop(stop_rx.wait_for(|stop| *stop).await) } => break,
                 _ = ticks.tick() => {
+                    // Its batches first: a game left unanswered is lost on the clock.
+                    match defender.tick().await {
+                        Ok(moves) => moves.iter().for_each(|m| tracing::info!("{m}")),
+                        Err(e) => tracing::warn!(error = %e, "defending failed; retrying next interval"),
+                    }
                     if let Err(e) = tick(&shared, &mut sequencer, &mut follower).await {
                         tracing::warn!(error = %e, "commit failed; retrying next interval");
                     }
@@ -523,7 +543,15 @@ async fn tick(
 /// order they were carried: nothing accepted is lost to a rewind or a reorg.
 async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<(), ServiceError> {
     let account = sequencer.account().clone();
-    let replayed = l2::replay(&account.provider, &shared.deployment, tip).await?;
+    let last_final = shared.book.lock().expect("book lock").last_finalized;
+    let replayed = l2::replay(&account.provider, &shared.deployment, tip, last_final).await?;
+    let claims = sequencer.claims();
+    {
+        // The same map the defender reads: it answers for the batches L1 now holds.
+        let mut held = claims.lock().expect("claims lock");
+        held.clear();
+        held.extend(replayed.claims.clone());
+    }
     let mut book = shared.book.lock().expect("book lock");
     let mut dropped: Vec<(u64, usize, Entry)> = book
         .landed
@@ -561,5 +589,6 @@ async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<
         replayed.state,
         replayed.tip,
     );
+    sequencer.adopt_claims(claims);
     Ok(())
 }
