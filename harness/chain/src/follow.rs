@@ -265,6 +265,17 @@ impl Follower {
         let Some(end) = Self::block_hash(provider, to).await? else {
             return Ok(None);
         };
+        // The page must build on the last block read: a reorg between the pin
+        // check and this read would otherwise splice two forks together.
+        if let Some(&pinned) = from.checked_sub(1).and_then(|b| self.pins.get(&b)) {
+            let first = provider
+                .get_block_by_number(from.into())
+                .await
+                .map_err(|e| ChainError::rpc("eth_getBlockByNumber", e))?;
+            if first.is_none_or(|b| b.header.parent_hash != pinned) {
+                return Ok(None);
+            }
+        }
         let filter = Filter::new()
             .address(vec![self.bridge, self.rollup])
             .event_signature(vec![

@@ -23,7 +23,12 @@ use crate::{keys::KeyArgs, rpc};
 #[derive(Args, Debug)]
 pub struct DeployArgs {
     /// The L1 JSON-RPC endpoint (http or https).
-    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BULWARK_RPC_URL",
+        hide_env_values = true
+    )]
     pub rpc_url: String,
     /// Refuse to deploy unless the endpoint serves this chain id.
     #[arg(long, value_name = "ID")]

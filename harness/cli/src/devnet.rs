@@ -76,6 +76,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         rpc_url: rpc.clone(),
         signer: watcher.clone(),
         interval: Duration::from_secs(args.batch_interval),
+        follow: FollowConfig::default(),
     })
     .await
     .wrap_err("starting the challenger")?;

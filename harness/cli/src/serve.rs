@@ -20,7 +20,12 @@ pub struct SequencerArgs {
     #[arg(long, value_name = "FILE")]
     pub deployment: PathBuf,
     /// The L1 JSON-RPC endpoint (http or https).
-    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BULWARK_RPC_URL",
+        hide_env_values = true
+    )]
     pub rpc_url: String,
     #[command(flatten)]
     pub key: KeyArgs,
@@ -49,13 +54,25 @@ pub struct ChallengerArgs {
     #[arg(long, value_name = "FILE")]
     pub deployment: PathBuf,
     /// The L1 JSON-RPC endpoint (http or https).
-    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BULWARK_RPC_URL",
+        hide_env_values = true
+    )]
     pub rpc_url: String,
     #[command(flatten)]
     pub key: KeyArgs,
     /// Seconds between passes over the live batches and the games.
     #[arg(long, value_name = "SECONDS", default_value_t = 12)]
     pub interval: u64,
+    /// How deep a block must be before its batches are audited: a block count, "safe" or
+    /// "finalized".
+    #[arg(long, value_name = "DEPTH", default_value = "0")]
+    pub confirmations: Confirmations,
+    /// The widest eth_getLogs block range asked for (halved while the endpoint refuses it).
+    #[arg(long, value_name = "BLOCKS", default_value_t = 10_000)]
+    pub log_range: u64,
 }
 
 /// Runs `bulwark challenger` until Ctrl-C or SIGTERM.
@@ -71,6 +88,10 @@ pub async fn challenger(args: ChallengerArgs) -> eyre::Result<()> {
         rpc_url: args.rpc_url,
         signer,
         interval: Duration::from_secs(args.interval),
+        follow: FollowConfig {
+            confirmations: args.confirmations,
+            max_range: args.log_range.max(1),
+        },
     })
     .await
     .wrap_err("starting the challenger")?;

@@ -99,7 +99,7 @@ pub enum TxCommand {
         #[command(flatten)]
         l1: L1Args,
         /// The sequencer's API.
-        #[arg(long, value_name = "URL", env = "BULWARK_API")]
+        #[arg(long, value_name = "URL", env = "BULWARK_API", hide_env_values = true)]
         api: String,
         /// The withdrawal's hash, as `withdraw` printed it.
         hash: B256,
@@ -119,7 +119,7 @@ pub enum TxCommand {
     /// A transaction's fate, by the hash `transfer` or `withdraw` printed.
     Status {
         /// The sequencer's API.
-        #[arg(long, value_name = "URL", env = "BULWARK_API")]
+        #[arg(long, value_name = "URL", env = "BULWARK_API", hide_env_values = true)]
         api: String,
         /// The transaction's hash (its EIP-712 digest).
         hash: B256,
@@ -136,7 +136,12 @@ pub struct L1Args {
     #[arg(long, value_name = "FILE")]
     deployment: PathBuf,
     /// The L1 JSON-RPC endpoint.
-    #[arg(long, value_name = "URL", env = "BULWARK_RPC_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BULWARK_RPC_URL",
+        hide_env_values = true
+    )]
     rpc_url: String,
     #[command(flatten)]
     key: KeyArgs,
@@ -146,13 +151,17 @@ pub struct L1Args {
 #[derive(Args, Debug)]
 pub struct ApiArgs {
     /// The sequencer's API.
-    #[arg(long, value_name = "URL", env = "BULWARK_API")]
+    #[arg(long, value_name = "URL", env = "BULWARK_API", hide_env_values = true)]
     api: String,
     #[command(flatten)]
     key: KeyArgs,
     /// Wait until a batch carries it, then print its fate.
     #[arg(long)]
     wait: bool,
+    /// The deployment file: when given, the API's EIP-712 domain must be this Rollup's on
+    /// this chain, or nothing is signed (an API is not trusted to name the contract).
+    #[arg(long, value_name = "FILE")]
+    deployment: Option<PathBuf>,
 }
 
 /// Runs a `bulwark tx` subcommand.
@@ -202,10 +211,14 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
         } => {
             let signer = api.key.signer()?;
             let client = Api::new(&api.api);
-            let (account, domain) = client.account_and_domain(from).await?;
-            let token = account["token"].as_u64().unwrap_or_default() as u32;
-            let nonce =
-                nonce.unwrap_or(account["pendingNonce"].as_u64().unwrap_or_default() as u32);
+            let (account, domain) = client
+                .account_and_domain(from, api.deployment.as_deref())
+                .await?;
+            let token = field_u32(&account, "token")?;
+            let nonce = match nonce {
+                Some(n) => n,
+                None => field_u32(&account, "pendingNonce")?,
+            };
             let payload = typed_data::Transfer {
                 from,
                 to,
@@ -231,9 +244,13 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             let signer = api.key.signer()?;
             let recipient = recipient.unwrap_or(signer.address());
             let client = Api::new(&api.api);
-            let (account, domain) = client.account_and_domain(from).await?;
-            let nonce =
-                nonce.unwrap_or(account["pendingNonce"].as_u64().unwrap_or_default() as u32);
+            let (account, domain) = client
+                .account_and_domain(from, api.deployment.as_deref())
+                .await?;
+            let nonce = match nonce {
+                Some(n) => n,
+                None => field_u32(&account, "pendingNonce")?,
+            };
             let payload = typed_data::Withdraw {
                 from,
                 recipient,
@@ -356,6 +373,14 @@ async fn exit(l1: &L1Args, all: bool) -> eyre::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A u32 field of an API answer, or an error naming it.
+fn field_u32(v: &Value, name: &str) -> eyre::Result<u32> {
+    v[name]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| eyre!("the API's account has no {name}: {v}"))
 }
 
 /// `finalizeWithdrawal`'s arguments from the API's JSON.
@@ -490,10 +515,12 @@ impl Api {
         .await
     }
 
-    /// The account `index` and the EIP-712 domain to sign under.
+    /// The account `index` and the EIP-712 domain to sign under, checked
+    /// against `deployment` when one is given.
     async fn account_and_domain(
         &self,
         index: u32,
+        deployment: Option<&std::path::Path>,
     ) -> eyre::Result<(Value, alloy::sol_types::Eip712Domain)> {
         let account = self.get(&format!("/v1/accounts/{index}")).await?;
         let skeleton = self.get("/v1/eip712").await?;
@@ -504,6 +531,19 @@ impl Api {
             .as_str()
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| eyre!("/v1/eip712 has no domain.verifyingContract"))?;
+        if let Some(path) = deployment {
+            let d = bulwark_chain::Deployment::load(path)
+                .wrap_err_with(|| path.display().to_string())?;
+            if (d.chain_id, d.rollup) != (chain_id, rollup) {
+                bail!(
+                    "the API at {} signs for Rollup {rollup} on chain {chain_id}, but {} names Rollup {} on chain {}: nothing signed",
+                    self.base,
+                    path.display(),
+                    d.rollup,
+                    d.chain_id
+                );
+            }
+        }
         Ok((account, typed_data::domain(chain_id, rollup)))
     }
 

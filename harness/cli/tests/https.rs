@@ -30,11 +30,12 @@ async fn deploys_through_an_https_endpoint() {
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/https_proxy.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rpc_proxy.py");
     let mut child = Command::new("python3")
         .arg(script)
-        .args([&cert_path, &key_path])
         .arg(node.endpoint())
+        .arg("--tls")
+        .args([&cert_path, &key_path])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

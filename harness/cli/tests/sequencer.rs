@@ -617,3 +617,58 @@ async fn a_frivolous_challenge_loses_against_the_service() {
     );
     drop(service);
 }
+
+/// An endpoint that refuses `eth_getLogs` over more than 3 blocks (as public
+/// endpoints cap ranges): the service starts (its replay reads in pages),
+/// follows the queue and commits every deposit, and restarts through it too.
+#[tokio::test]
+async fn a_range_limited_endpoint_is_read_in_pages() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("ranges");
+    let d = deploy(&rpc, &dir);
+    for key in 2..=7 {
+        deposit(&rpc, &d, key, 1).await;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rpc_proxy.py");
+    let mut proxy = Command::new("python3")
+        .args([script, &rpc, "--max-range", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(proxy.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let proxy = ProxyGuard(proxy);
+    let limited = format!("http://127.0.0.1:{}", port.trim());
+
+    // A whole-history read is refused there: what the service must not need.
+    let provider = ProviderBuilder::new().connect_http(limited.parse().unwrap());
+    let blocks = Blocks::to_head(&provider, d.deploy_block).await.unwrap();
+    assert!(blocks.to - blocks.from >= 3, "too few blocks to need pages");
+    assert!(
+        history::read_messages(&provider, d.bridge, blocks)
+            .await
+            .is_err()
+    );
+
+    let service = Service::start(&limited, &dir, 1);
+    account_of(&service, signer(7).address()).await;
+    let (_, status) = service.get("/v1/status").await;
+    assert_eq!(status["tip"], 1, "{status}");
+    service.kill();
+    deposit(&rpc, &d, 8, 1).await;
+    let service = Service::start(&limited, &dir, 1);
+    account_of(&service, signer(8).address()).await;
+    drop(proxy);
+}
+
+struct ProxyGuard(Child);
+
+impl Drop for ProxyGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

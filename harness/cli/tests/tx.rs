@@ -74,11 +74,37 @@ async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
     }
 
     let api_flag = ["--api", api.as_str()];
+    // Checked against another deployment's file, the API's domain is refused: nothing signed.
+    let mut other = bulwark_chain::Deployment::load(std::path::Path::new(&file)).unwrap();
+    other.rollup = Address::repeat_byte(0x42);
+    let other_file = std::env::temp_dir().join(format!("other-{}.json", std::process::id()));
+    other.save(&other_file).unwrap();
+    let transfer = [
+        "tx", "transfer", "--from", "0", "--to", "1", "--amount", "500",
+    ];
+    let (ok, _, err) = bulwark(
+        &[
+            &transfer[..],
+            &api_flag[..],
+            &["--deployment", other_file.to_str().unwrap()],
+        ]
+        .concat(),
+        &alice,
+    );
+    assert!(!ok);
+    assert!(err.contains("nothing signed"), "{err}");
+    let status: Value = reqwest::get(format!("{api}/v1/status"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["pending"], 0);
+
     let (ok, fate, err) = bulwark(
         &[
-            &[
-                "tx", "transfer", "--wait", "--from", "0", "--to", "1", "--amount", "500",
-            ],
+            &transfer[..],
+            &["--wait", "--deployment", &file],
             &api_flag[..],
         ]
         .concat(),

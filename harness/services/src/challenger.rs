@@ -13,7 +13,10 @@ use bulwark_actors::{
     dispute::challenger::{Challenger, ChallengerStrategy},
     wallet::L1Account,
 };
-use bulwark_chain::{ChainError, Deployment};
+use bulwark_chain::{
+    ChainError, Deployment,
+    follow::{FollowConfig, Follower},
+};
 
 use crate::ServiceError;
 
@@ -28,6 +31,8 @@ pub struct ChallengerConfig {
     pub signer: PrivateKeySigner,
     /// Seconds between passes.
     pub interval: Duration,
+    /// How L1 is followed (pages, confirmations).
+    pub follow: FollowConfig,
 }
 
 /// A started challenger.
@@ -57,9 +62,10 @@ impl ChallengerService {
             challenger: Challenger::new(
                 "challenger",
                 account,
-                config.deployment,
+                config.deployment.clone(),
                 ChallengerStrategy::Honest,
-            ),
+            )
+            .with_follower(Follower::new(&config.deployment, config.follow)),
             interval: config.interval,
         })
     }

@@ -8,7 +8,7 @@ use alloy::providers::Provider;
 use bulwark_actors::dispute::fault::Claim;
 use bulwark_chain::{
     ChainError, Deployment,
-    history::{Blocks, read_batches, read_messages},
+    follow::{Confirmations, FollowConfig, Follower},
 };
 use bulwark_engine::{
     B256, Derivation, DerivedBatch, Domain, MessageKind, Outcome, Record, RecordBytes, State, Step,
@@ -77,6 +77,18 @@ pub fn landings<'a>(
     landed
 }
 
+/// Records where `hash` landed. A transaction carried twice (its signed bytes
+/// resent after a lost receipt) is applied once and skipped as a replay the
+/// second time: the applied landing is the one that counts.
+pub fn land(landed: &mut HashMap<B256, Landed>, hash: B256, fate: Landed) {
+    let keep_old = landed
+        .get(&hash)
+        .is_some_and(|old| old.outcome.is_applied() && !fate.outcome.is_applied());
+    if !keep_old {
+        landed.insert(hash, fate);
+    }
+}
+
 /// The L2 at the Rollup's tip, rebuilt from L1.
 #[derive(Clone, Debug)]
 pub struct Replayed {
@@ -84,8 +96,8 @@ pub struct Replayed {
     pub state: State,
     /// That batch's index.
     pub tip: u64,
-    /// Every committed transaction's fate, by digest (a digest committed
-    /// twice, e.g. after a rewind, keeps its latest landing).
+    /// Every committed transaction's fate, by digest (a digest carried twice
+    /// keeps its applied landing; see [`land`]).
     pub fates: HashMap<B256, Landed>,
     /// What each batch above the last final one claims, for the defender:
     /// the honest trace and post-state (every batch replayed has checked roots).
@@ -93,20 +105,33 @@ pub struct Replayed {
 }
 
 /// Replays every batch up to `tip` from L1, checking each claimed root; keeps
-/// the claims of the batches above `last_final`.
+/// the claims of the batches above `last_final`. History is read through a
+/// [`Follower`] to the head, in pages of at most `max_range` blocks: an
+/// endpoint that caps `eth_getLogs` ranges still serves a start-up.
 pub async fn replay<P: Provider>(
     provider: &P,
     deployment: &Deployment,
     tip: u64,
     last_final: u64,
+    max_range: u64,
 ) -> Result<Replayed, ChainError> {
-    let blocks = Blocks::to_head(provider, deployment.deploy_block).await?;
-    let messages = read_messages(provider, deployment.bridge, blocks)
-        .await?
-        .iter()
+    let mut head = Follower::new(
+        deployment,
+        FollowConfig {
+            confirmations: Confirmations::Depth(0),
+            max_range,
+        },
+    );
+    head.poll(provider).await?;
+    let messages = head
+        .messages()
         .map(|m| m.to_engine())
         .collect::<Result<Vec<_>, _>>()?;
-    let committed = read_batches(provider, deployment.rollup, blocks, tip).await?;
+    let committed: Vec<_> = head
+        .batches()
+        .into_iter()
+        .filter(|b| b.index <= tip)
+        .collect();
     let domain = Domain::new(deployment.chain_id, deployment.rollup);
     let mut derivation = Derivation::new();
     let mut landed = HashMap::new();
@@ -122,12 +147,10 @@ pub async fn replay<P: Provider>(
         let withdrawals_before = derivation.state().withdrawal_count();
         let trace = derivation.push(&domain, &messages, &batch)?;
         let steps = trace.steps().iter().zip(trace.outcomes()).enumerate();
-        landed.extend(landings(
-            derivation.batches(),
-            steps.map(|(i, (step, outcome))| (i, step, outcome)),
-            &domain,
-            withdrawals_before,
-        ));
+        let steps = steps.map(|(i, (step, outcome))| (i, step, outcome));
+        for (hash, fate) in landings(derivation.batches(), steps, &domain, withdrawals_before) {
+            land(&mut landed, hash, fate);
+        }
         if derivation.batches() > last_final {
             claims.insert(
                 derivation.batches(),
@@ -141,4 +164,40 @@ pub async fn replay<P: Provider>(
         fates: landed,
         claims,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use bulwark_engine::SkipReason;
+
+    use super::*;
+
+    fn at(batch: u64, outcome: Outcome) -> Landed {
+        Landed {
+            batch,
+            step: 0,
+            outcome,
+            record: [0; 128],
+            withdrawal: None,
+        }
+    }
+
+    /// The same signed bytes carried again (a commit resent after a lost
+    /// receipt) are skipped as a replay: the applied landing stays.
+    #[test]
+    fn an_applied_landing_outlives_a_replayed_copy() {
+        let replay = Outcome::Skipped(SkipReason::BadNonce {
+            expected: 1,
+            got: 0,
+        });
+        let mut landed = HashMap::new();
+        land(&mut landed, B256::ZERO, at(3, Outcome::Applied));
+        land(&mut landed, B256::ZERO, at(4, replay));
+        assert_eq!(landed[&B256::ZERO], at(3, Outcome::Applied));
+        // A skipped landing is replaced by a later applied one.
+        land(&mut landed, B256::ZERO, at(5, Outcome::Applied));
+        land(&mut landed, B256::repeat_byte(1), at(6, replay));
+        land(&mut landed, B256::repeat_byte(1), at(7, Outcome::Applied));
+        assert_eq!(landed[&B256::repeat_byte(1)], at(7, Outcome::Applied));
+    }
 }

@@ -20,7 +20,7 @@ use bulwark_actors::{
 use bulwark_chain::{
     ChainError, Deployment,
     bindings::Rollup,
-    derive::{Rebuilt, rebuild},
+    derive::Rebuilt,
     follow::{FollowConfig, Follower},
     send,
 };
@@ -153,6 +153,8 @@ pub(crate) struct Shared {
     pub provider: DynProvider,
     /// The state at the last final batch, rebuilt from L1 when finalization moves.
     pub final_view: tokio::sync::Mutex<Option<Rebuilt>>,
+    /// The widest `eth_getLogs` range a replay asks for.
+    pub max_range: u64,
 }
 
 impl Shared {
@@ -163,7 +165,18 @@ impl Shared {
         if let Some(v) = view.as_ref().filter(|v| v.batch == last_final) {
             return Ok(v.clone());
         }
-        let rebuilt = rebuild(&self.provider, &self.deployment, last_final).await?;
+        let replayed = l2::replay(
+            &self.provider,
+            &self.deployment,
+            last_final,
+            last_final,
+            self.max_range,
+        )
+        .await?;
+        let rebuilt = Rebuilt {
+            batch: replayed.tip,
+            state: replayed.state,
+        };
         *view = Some(rebuilt.clone());
         Ok(rebuilt)
     }
@@ -302,10 +315,21 @@ impl SequencerService {
             send(rollup.stake().value(more), "stake").await?;
         }
         let (tip, last_finalized) = heads(&rollup).await?;
-        let replayed = l2::replay(&account.provider, &deployment, tip, last_finalized).await?;
+        let replayed = l2::replay(
+            &account.provider,
+            &deployment,
+            tip,
+            last_finalized,
+            follow.max_range,
+        )
+        .await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
 
-        let journal = Journal::at(data_dir.join(format!("{}-pool.jsonl", deployment.chain_id)));
+        // Named by chain and Rollup: two deployments on one chain never share a pool.
+        let journal = Journal::at(data_dir.join(format!(
+            "{}-{}-pool.jsonl",
+            deployment.chain_id, deployment.rollup
+        )));
         let mut pool = journal.load()?;
         let recovered = pool.len();
         pool.retain(|e| !replayed.fates.contains_key(&e.hash));
@@ -352,6 +376,7 @@ impl SequencerService {
         let shared = Arc::new(Shared {
             provider: sequencer.account().provider.clone(),
             final_view: tokio::sync::Mutex::new(None),
+            max_range: follow.max_range,
             deployment,
             domain,
             book: Mutex::new(Book {
@@ -516,12 +541,9 @@ async fn tick(
     };
     let mut book = shared.book.lock().expect("book lock");
     let steps = report.steps.iter().map(|s| (s.step, &s.input, &s.outcome));
-    book.landed.extend(l2::landings(
-        report.batch,
-        steps,
-        &shared.domain,
-        withdrawals_before,
-    ));
+    for (hash, landed) in l2::landings(report.batch, steps, &shared.domain, withdrawals_before) {
+        l2::land(&mut book.landed, hash, landed);
+    }
     book.pool.drain(..batch.len());
     book.state = sequencer.state().clone();
     book.tip = report.batch;
@@ -544,7 +566,14 @@ async fn tick(
 async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<(), ServiceError> {
     let account = sequencer.account().clone();
     let last_final = shared.book.lock().expect("book lock").last_finalized;
-    let replayed = l2::replay(&account.provider, &shared.deployment, tip, last_final).await?;
+    let replayed = l2::replay(
+        &account.provider,
+        &shared.deployment,
+        tip,
+        last_final,
+        shared.max_range,
+    )
+    .await?;
     let claims = sequencer.claims();
     {
         // The same map the defender reads: it answers for the batches L1 now holds.
@@ -572,12 +601,19 @@ async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<
         pending_again = dropped.len(),
         "the Rollup's tip is not ours: rebuilt from L1"
     );
+    // The new pool is written before anything in memory changes: if the journal
+    // cannot be rewritten, the book (and the old journal) stay as they were. Entries
+    // L1 shows carried (a commit whose receipt never came back) leave the pool.
     let mut pool: Vec<Entry> = dropped.into_iter().map(|(_, _, e)| e).collect();
-    let waiting = std::mem::take(&mut book.pool);
     let again: std::collections::HashSet<B256> = pool.iter().map(|e| e.hash).collect();
-    pool.extend(waiting.into_iter().filter(|e| !again.contains(&e.hash)));
-    book.pool_state = reapply(&replayed.state, &shared.domain, &pool);
+    pool.extend(
+        book.pool
+            .iter()
+            .copied()
+            .filter(|e| !again.contains(&e.hash) && !replayed.fates.contains_key(&e.hash)),
+    );
     book.journal.rewrite(&pool)?;
+    book.pool_state = reapply(&replayed.state, &shared.domain, &pool);
     book.pool = pool;
     book.state = replayed.state.clone();
     book.tip = replayed.tip;

@@ -9,6 +9,7 @@ use bulwark_chain::{
     Deployment, Sent,
     bindings::{DisputeGame, Rollup},
     dispute::{self, GameStatus, GameView, Turn, l1_time},
+    follow::Follower,
     history::{self, Blocks},
     send,
 };
@@ -67,6 +68,7 @@ pub struct Challenger {
     deployment: Deployment,
     domain: Domain,
     strategy: ChallengerStrategy,
+    follower: Option<tokio::sync::Mutex<Follower>>,
 }
 
 impl Challenger {
@@ -84,7 +86,24 @@ impl Challenger {
             deployment,
             domain,
             strategy,
+            follower: None,
         }
+    }
+
+    /// Reads L1 through `follower` from now on (incrementally, in pages, as
+    /// deep as it confirms) instead of whole-history reads each pass: for a
+    /// long-running service.
+    pub fn with_follower(mut self, follower: Follower) -> Self {
+        self.follower = Some(tokio::sync::Mutex::new(follower));
+        self
+    }
+
+    async fn tip(&self) -> Result<u64, DisputeError> {
+        Ok(Rollup::new(self.deployment.rollup, &self.account.provider)
+            .tip()
+            .call()
+            .await
+            .map_err(|e| bulwark_chain::ChainError::contract("tip", &e))?)
     }
 
     /// Re-executes every live batch from L1 alone, up to and including the
@@ -92,19 +111,37 @@ impl Challenger {
     /// dropped with it).
     pub async fn audit(&self) -> Result<BTreeMap<u64, Audited>, DisputeError> {
         let provider = &self.account.provider;
-        let blocks = Blocks::to_head(provider, self.deployment.deploy_block).await?;
-        let messages = history::read_messages(provider, self.deployment.bridge, blocks)
-            .await?
-            .iter()
-            .map(history::QueuedMessage::to_engine)
-            .collect::<Result<Vec<_>, _>>()?;
-        let tip = Rollup::new(self.deployment.rollup, provider)
-            .tip()
-            .call()
-            .await
-            .map_err(|e| bulwark_chain::ChainError::contract("tip", &e))?;
-        let committed =
-            history::read_batches(provider, self.deployment.rollup, blocks, tip).await?;
+        let (messages, committed) = match &self.follower {
+            // A service: only the blocks not read before, in pages.
+            Some(follower) => {
+                let mut follower = follower.lock().await;
+                follower.poll(provider).await?;
+                let messages = follower
+                    .messages()
+                    .map(history::QueuedMessage::to_engine)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let tip = self.tip().await?;
+                let batches: Vec<_> = follower
+                    .batches()
+                    .into_iter()
+                    .filter(|b| b.index <= tip)
+                    .cloned()
+                    .collect();
+                (messages, batches)
+            }
+            None => {
+                let blocks = Blocks::to_head(provider, self.deployment.deploy_block).await?;
+                let messages = history::read_messages(provider, self.deployment.bridge, blocks)
+                    .await?
+                    .iter()
+                    .map(history::QueuedMessage::to_engine)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let tip = self.tip().await?;
+                let batches =
+                    history::read_batches(provider, self.deployment.rollup, blocks, tip).await?;
+                (messages, batches)
+            }
+        };
         let mut derivation = Derivation::new();
         let mut audited = BTreeMap::new();
         for c in committed {
