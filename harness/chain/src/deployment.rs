@@ -337,7 +337,7 @@ fn same<T: PartialEq + std::fmt::Display>(
 
 /// Writes `bytes` to `path` so that a reader sees the old file or the new
 /// one, never a part: a temporary file in the same directory, synced, then
-/// renamed over `path`.
+/// renamed over `path`, and the directory synced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -350,7 +350,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // The rename itself survives a power loss only once the directory is synced.
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -85,6 +85,8 @@ impl Service {
                 &interval.to_string(),
             ])
             .env("BULWARK_PRIVATE_KEY", DEV_KEYS[1])
+            // Warnings only (a resync, a reorg): the test log stays readable.
+            .env("RUST_LOG", "bulwark_services=warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -355,6 +357,19 @@ async fn bad_requests_are_named_and_nothing_is_queued() {
     assert_eq!(code, 404);
     let (code, _) = service.get("/v1/accounts/99").await;
     assert_eq!(code, 404);
+    // Every refusal is JSON naming a field, wrong methods and repeated query keys too.
+    let (code, answer) = service.get("/v1/transactions").await;
+    assert_eq!(
+        (code, answer["field"].as_str()),
+        (405, Some("method")),
+        "{answer}"
+    );
+    let (code, answer) = service.get("/v1/accounts?owner=0x01&owner=0x02").await;
+    assert_eq!(
+        (code, answer["field"].as_str()),
+        (400, Some("owner")),
+        "{answer}"
+    );
 
     // A well-formed request after all of them is still taken.
     let (code, answer) = service.post(&good).await;
@@ -423,6 +438,22 @@ async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
     let third = submit(&service, 2).await;
     let (_, status) = service.get("/v1/status").await;
     assert_eq!(status["pending"], 2);
+    // A second sequencer on the same journal is refused while this one runs.
+    let rival = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["sequencer", "--rpc-url", &rpc, "--deployment"])
+        .arg(dir.join("deployments/31337.json"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("BULWARK_PRIVATE_KEY", DEV_KEYS[1])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&rival.stderr);
+    assert!(!rival.status.success());
+    assert!(
+        err.contains("another sequencer is running on this journal"),
+        "{err}"
+    );
     let (_, account) = service.get(&format!("/v1/accounts/{alice}")).await;
     assert_eq!(
         (account["nonce"].as_u64(), account["pendingNonce"].as_u64()),
@@ -671,4 +702,96 @@ impl Drop for ProxyGuard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A transaction accepted against the pending state can still be skipped
+/// when its batch is built (a forced withdrawal queued on L1 meanwhile runs
+/// first); its fate says why, and the same signed transaction is taken again
+/// once the account can pay.
+#[tokio::test]
+async fn a_skipped_transaction_can_be_sent_again() {
+    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch("skipped");
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, 1).await;
+    deposit(&rpc, &d, 3, 1).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let bob = account_of(&service, signer(3).address()).await;
+    service.kill();
+
+    let service = Service::start(&rpc, &dir, 3_600);
+    let payload = typed_data::Transfer {
+        from: alice,
+        to: bob,
+        token: 0,
+        amount: 8 * ETH / 10,
+        fee: 0,
+        nonce: 0,
+    };
+    let domain = typed_data::domain(d.chain_id, d.rollup);
+    let sig = typed_data::sign(&signer(2), &payload, &domain)
+        .await
+        .unwrap();
+    let body = json!({
+        "primaryType": "Transfer",
+        "message": transfer_message(alice, bob, 8 * ETH / 10, 0),
+        "signature": format!("0x{}", alloy::hex::encode(sig)),
+    });
+    let (code, accepted) = service.post(&body).await;
+    assert_eq!(code, 202, "{accepted}");
+    let hash = accepted["hash"].as_str().unwrap().to_owned();
+    // alice forces half her balance out on L1 before the transfer is batched.
+    let wallet = ProviderBuilder::new()
+        .wallet(signer(2))
+        .connect_http(rpc.parse().unwrap());
+    send(
+        Bridge::new(d.bridge, &wallet).forceWithdrawal(u64::from(alice), 0, ETH / 2),
+        "forceWithdrawal",
+    )
+    .await
+    .unwrap();
+    service.kill();
+
+    let service = Service::start(&rpc, &dir, 1);
+    let skipped = service
+        .until(&format!("/v1/transactions/{hash}"), |v| {
+            v["status"] == "committed"
+        })
+        .await;
+    assert_eq!(skipped["outcome"], "skipped", "{skipped}");
+    assert!(
+        skipped["reason"].as_str().unwrap().contains("balance"),
+        "{skipped}"
+    );
+
+    // Topped up, the same signed transfer is taken again and applied.
+    let bridge = Bridge::new(d.bridge, &wallet);
+    send(
+        bridge.depositETH(u64::from(alice)).value(U256::from(ETH)),
+        "depositETH",
+    )
+    .await
+    .unwrap();
+    service
+        .until(&format!("/v1/accounts/{alice}"), |v| {
+            v["balance"] == (ETH / 2 + ETH).to_string()
+        })
+        .await;
+    let (code, again) = service.post(&body).await;
+    assert_eq!(
+        (code, again["status"].as_str()),
+        (202, Some("pending")),
+        "{again}"
+    );
+    let applied = service
+        .until(&format!("/v1/transactions/{hash}"), |v| {
+            v["outcome"] == "applied"
+        })
+        .await;
+    assert!(
+        applied["batch"].as_u64() > skipped["batch"].as_u64(),
+        "{applied}"
+    );
 }

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State, rejection::JsonRejection},
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -31,6 +34,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/accounts", get(accounts_of))
         .route("/v1/accounts/{index}", get(account))
         .fallback(|| async { refuse(StatusCode::NOT_FOUND, "path", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method",
+                "this route does not take that method",
+            )
+        })
         .with_state(shared)
 }
 
@@ -173,7 +183,17 @@ struct OwnerQuery {
     owner: Option<String>,
 }
 
-async fn accounts_of(State(shared): State<Arc<Shared>>, Query(q): Query<OwnerQuery>) -> Response {
+async fn accounts_of(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<OwnerQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "owner",
+            "expected ?owner=0x... once",
+        );
+    };
     let Some(owner) = q.owner else {
         return refuse(StatusCode::BAD_REQUEST, "owner", "missing ?owner=0x...");
     };

@@ -77,6 +77,15 @@ pub enum ServiceError {
         holds: String,
         needs: String,
     },
+    /// The data directory cannot be created or its lock file opened.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Another sequencer process holds the lock on this journal.
+    #[error("another sequencer is running on this journal ({0} is locked)")]
+    DataDirInUse(PathBuf),
     /// The API's address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -142,6 +151,8 @@ pub(crate) struct Book {
     /// Every committed transaction's landing, by digest.
     pub landed: HashMap<B256, Landed>,
     journal: Journal,
+    /// Held for the service's lifetime: the OS releases it even on SIGKILL.
+    _lock: std::fs::File,
 }
 
 /// The service's shared parts.
@@ -184,25 +195,30 @@ impl Shared {
     /// A submission's fate, if it is known.
     pub fn fate(&self, hash: &B256) -> Option<Fate> {
         let book = self.book.lock().expect("book lock");
-        if let Some(landed) = book.landed.get(hash) {
-            return Some(Fate::landed(landed, book.last_finalized));
+        // Pending first: a transaction skipped once may be pending again.
+        if book.pool.iter().any(|e| e.hash == *hash) {
+            return Some(Fate::Pending);
         }
-        book.pool
-            .iter()
-            .any(|e| e.hash == *hash)
-            .then_some(Fate::Pending)
+        book.landed
+            .get(hash)
+            .map(|landed| Fate::landed(landed, book.last_finalized))
     }
 
     /// Accepts `submission` if the STF would apply it after everything
-    /// pending: journaled (synced) first, then pooled. A repeat of a known
-    /// digest is answered with its fate and queued again never.
+    /// pending: journaled (synced) first, then pooled. A repeat of a pending
+    /// or applied digest is answered with its fate and never queued again; a
+    /// digest that landed skipped is checked again like a new submission.
     pub fn submit(&self, submission: Submission) -> Result<Fate, Refusal> {
         let mut book = self.book.lock().expect("book lock");
-        if let Some(landed) = book.landed.get(&submission.hash) {
-            return Ok(Fate::landed(landed, book.last_finalized));
-        }
         if book.pool.iter().any(|e| e.hash == submission.hash) {
             return Ok(Fate::Pending);
+        }
+        // Applied once is final; skipped (its nonce unspent) it may be sent again,
+        // say once the account holds enough, and is checked like any new one.
+        if let Some(landed) = book.landed.get(&submission.hash)
+            && landed.outcome.is_applied()
+        {
+            return Ok(Fate::landed(landed, book.last_finalized));
         }
         let mut trial = book.pool_state.clone();
         let outcome = apply_step(
@@ -325,6 +341,22 @@ impl SequencerService {
         .await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
 
+        // One sequencer per journal: a second one would overwrite the first's pool.
+        std::fs::create_dir_all(&data_dir).map_err(|source| ServiceError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let lock_path = data_dir.join(format!(
+            "{}-{}.lock",
+            deployment.chain_id, deployment.rollup
+        ));
+        let lock = std::fs::File::create(&lock_path).map_err(|source| ServiceError::DataDir {
+            path: lock_path.clone(),
+            source,
+        })?;
+        if lock.try_lock().is_err() {
+            return Err(ServiceError::DataDirInUse(lock_path));
+        }
         // Named by chain and Rollup: two deployments on one chain never share a pool.
         let journal = Journal::at(data_dir.join(format!(
             "{}-{}-pool.jsonl",
@@ -332,7 +364,13 @@ impl SequencerService {
         )));
         let mut pool = journal.load()?;
         let recovered = pool.len();
-        pool.retain(|e| !replayed.fates.contains_key(&e.hash));
+        // Dropped: what L1 shows applied. A skipped one sent again stays pending.
+        pool.retain(|e| {
+            !replayed
+                .fates
+                .get(&e.hash)
+                .is_some_and(|l| l.outcome.is_applied())
+        });
         journal.rewrite(&pool)?;
         tracing::info!(
             tip = replayed.tip,
@@ -387,6 +425,7 @@ impl SequencerService {
                 pool_state,
                 landed: replayed.fates,
                 journal,
+                _lock: lock,
             }),
         });
         Ok(Self {
@@ -606,12 +645,13 @@ async fn resync(shared: &Shared, sequencer: &mut Sequencer, tip: u64) -> Result<
     // L1 shows carried (a commit whose receipt never came back) leave the pool.
     let mut pool: Vec<Entry> = dropped.into_iter().map(|(_, _, e)| e).collect();
     let again: std::collections::HashSet<B256> = pool.iter().map(|e| e.hash).collect();
-    pool.extend(
-        book.pool
-            .iter()
-            .copied()
-            .filter(|e| !again.contains(&e.hash) && !replayed.fates.contains_key(&e.hash)),
-    );
+    pool.extend(book.pool.iter().copied().filter(|e| {
+        let applied = replayed
+            .fates
+            .get(&e.hash)
+            .is_some_and(|l| l.outcome.is_applied());
+        !again.contains(&e.hash) && !applied
+    }));
     book.journal.rewrite(&pool)?;
     book.pool_state = reapply(&replayed.state, &shared.domain, &pool);
     book.pool = pool;
