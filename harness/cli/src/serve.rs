@@ -13,9 +13,10 @@ use eyre::WrapErr;
 
 use crate::{keys::KeyArgs, rpc};
 
-/// `bulwark sequencer`'s flags.
+/// A deployment, the endpoint of its chain and a key: what every command
+/// acting on a live deployment takes.
 #[derive(Args, Debug)]
-pub struct SequencerArgs {
+pub struct ChainArgs {
     /// The deployment file (`bulwark deploy` or the forge script wrote it).
     #[arg(long, value_name = "FILE")]
     pub deployment: PathBuf,
@@ -29,6 +30,13 @@ pub struct SequencerArgs {
     pub rpc_url: String,
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+/// `bulwark sequencer`'s flags.
+#[derive(Args, Debug)]
+pub struct SequencerArgs {
+    #[command(flatten)]
+    pub chain: ChainArgs,
     /// Where the HTTP API listens.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8547")]
     pub listen: SocketAddr,
@@ -50,19 +58,8 @@ pub struct SequencerArgs {
 /// `bulwark challenger`'s flags.
 #[derive(Args, Debug)]
 pub struct ChallengerArgs {
-    /// The deployment file (`bulwark deploy` or the forge script wrote it).
-    #[arg(long, value_name = "FILE")]
-    pub deployment: PathBuf,
-    /// The L1 JSON-RPC endpoint (http or https).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "BULWARK_RPC_URL",
-        hide_env_values = true
-    )]
-    pub rpc_url: String,
     #[command(flatten)]
-    pub key: KeyArgs,
+    pub chain: ChainArgs,
     /// Seconds between passes over the live batches and the games.
     #[arg(long, value_name = "SECONDS", default_value_t = 12)]
     pub interval: u64,
@@ -77,15 +74,15 @@ pub struct ChallengerArgs {
 
 /// Runs `bulwark challenger` until Ctrl-C or SIGTERM.
 pub async fn challenger(args: ChallengerArgs) -> eyre::Result<()> {
-    let signer = args.key.signer()?;
-    let deployment = deployment(&args.deployment, &args.rpc_url).await?;
+    let signer = args.chain.key.signer()?;
+    let deployment = deployment(&args.chain.deployment, &args.chain.rpc_url).await?;
     if args.interval == 0 {
         eyre::bail!("--interval must be at least 1 second");
     }
     let (rollup, key) = (deployment.rollup, signer.address());
     let service = ChallengerService::start(ChallengerConfig {
         deployment,
-        rpc_url: args.rpc_url,
+        rpc_url: args.chain.rpc_url,
         signer,
         interval: Duration::from_secs(args.interval),
         follow: FollowConfig {
@@ -113,8 +110,8 @@ pub async fn deployment(path: &std::path::Path, url: &str) -> eyre::Result<Deplo
 
 /// Runs `bulwark sequencer` until Ctrl-C or SIGTERM.
 pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
-    let signer = args.key.signer()?;
-    let deployment = deployment(&args.deployment, &args.rpc_url).await?;
+    let signer = args.chain.key.signer()?;
+    let deployment = deployment(&args.chain.deployment, &args.chain.rpc_url).await?;
     if args.batch_interval == 0 {
         eyre::bail!("--batch-interval must be at least 1 second");
     }
@@ -123,7 +120,7 @@ pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
     }
     let service = SequencerService::start(SequencerConfig {
         deployment,
-        rpc_url: args.rpc_url,
+        rpc_url: args.chain.rpc_url,
         signer,
         data_dir: args.data_dir,
         listen: args.listen,

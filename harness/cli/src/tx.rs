@@ -21,7 +21,10 @@ use eyre::{WrapErr, bail, eyre};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
-use crate::{keys::KeyArgs, serve};
+use crate::{
+    keys::KeyArgs,
+    serve::{self, ChainArgs},
+};
 
 /// `bulwark tx`'s subcommands.
 #[derive(Subcommand, Debug)]
@@ -29,7 +32,7 @@ pub enum TxCommand {
     /// Deposit ETH (or an ERC20 with --token) from L1 into an L2 account.
     Deposit {
         #[command(flatten)]
-        l1: L1Args,
+        l1: ChainArgs,
         /// Amount, wei (or the token's smallest unit).
         #[arg(long, value_name = "WEI")]
         amount: U256,
@@ -43,7 +46,7 @@ pub enum TxCommand {
     /// Queue a forced withdrawal on L1: the sequencer must include it within the deadline.
     ForceWithdraw {
         #[command(flatten)]
-        l1: L1Args,
+        l1: ChainArgs,
         /// The L2 account to withdraw from (owned by the key).
         #[arg(long, value_name = "INDEX")]
         from: u64,
@@ -97,7 +100,7 @@ pub enum TxCommand {
     /// Pay a withdrawal on L1 once its batch is final, with the proof the API serves.
     FinalizeWithdrawal {
         #[command(flatten)]
-        l1: L1Args,
+        l1: ChainArgs,
         /// The sequencer's API.
         #[arg(long, value_name = "URL", env = "BULWARK_API", hide_env_values = true)]
         api: String,
@@ -111,7 +114,7 @@ pub enum TxCommand {
     /// deposits. With --all, everyone's.
     Exit {
         #[command(flatten)]
-        l1: L1Args,
+        l1: ChainArgs,
         /// Pay every account, withdrawal and deposit owed, not only the key's (a keeper).
         #[arg(long)]
         all: bool,
@@ -127,24 +130,6 @@ pub enum TxCommand {
         #[arg(long)]
         wait: bool,
     },
-}
-
-/// Flags of the L1 side.
-#[derive(Args, Debug)]
-pub struct L1Args {
-    /// The deployment file.
-    #[arg(long, value_name = "FILE")]
-    deployment: PathBuf,
-    /// The L1 JSON-RPC endpoint.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "BULWARK_RPC_URL",
-        hide_env_values = true
-    )]
-    rpc_url: String,
-    #[command(flatten)]
-    key: KeyArgs,
 }
 
 /// Flags of the API side.
@@ -302,7 +287,7 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
 
 /// `bulwark tx exit`: freezes if due, then pays what the key (or, with `all`,
 /// anyone) is owed. A payout that reverts is reported; the others go ahead.
-async fn exit(l1: &L1Args, all: bool) -> eyre::Result<()> {
+async fn exit(l1: &ChainArgs, all: bool) -> eyre::Result<()> {
     let (account, d) = l1_account(l1).await?;
     let froze = escape::freeze_if_overdue(&account, &d).await?;
     let rollup = Rollup::new(d.rollup, &account.provider);
@@ -411,7 +396,7 @@ fn proof_args(v: &Value) -> Option<(u64, StatePreimage, WithdrawalLeaf, Vec<B256
     ))
 }
 
-async fn l1_account(l1: &L1Args) -> eyre::Result<(L1Account, bulwark_chain::Deployment)> {
+async fn l1_account(l1: &ChainArgs) -> eyre::Result<(L1Account, bulwark_chain::Deployment)> {
     let signer = l1.key.signer()?;
     let deployment = serve::deployment(&l1.deployment, &l1.rpc_url).await?;
     Ok((L1Account::connect(&l1.rpc_url, signer)?, deployment))

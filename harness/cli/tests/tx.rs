@@ -213,6 +213,43 @@ async fn a_user_deposits_transfers_withdraws_and_forces_a_withdrawal() {
         balance, "1100",
         "1000 deposited + 500 received - 400 forced out"
     );
+
+    // An ERC20 deposit: approved, deposited, and credited to a new account of that token.
+    let token = text("demoToken");
+    let (ok, erc20, err) = bulwark(
+        &[
+            &["tx", "deposit", "--token", &token, "--amount", "5"],
+            &l1[..],
+        ]
+        .concat(),
+        &alice,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        (erc20["kind"].as_str(), erc20["amount"].as_str()),
+        (Some("deposit"), Some("5"))
+    );
+    let token_id = erc20["token"].as_u64().unwrap();
+    assert_ne!(token_id, 0, "an ERC20 is not ETH");
+    let owner = devnet["keys"][1]["address"].as_str().unwrap().to_owned();
+    let mut credited = false;
+    for _ in 0..100 {
+        let url = format!("{api}/v1/accounts?owner={owner}");
+        let v: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        let accounts = v["accounts"].as_array().cloned().unwrap_or_default();
+        if accounts
+            .iter()
+            .any(|a| a["token"] == token_id && a["balance"] == "5")
+        {
+            credited = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        credited,
+        "the ERC20 deposit never reached alice's L2 accounts"
+    );
 }
 
 #[tokio::test]
