@@ -200,10 +200,7 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
                 .account_and_domain(from, api.deployment.as_deref())
                 .await?;
             let token = field_u32(&account, "token")?;
-            let nonce = match nonce {
-                Some(n) => n,
-                None => field_u32(&account, "pendingNonce")?,
-            };
+            let nonce = nonce.map_or_else(|| field_u32(&account, "pendingNonce"), Ok)?;
             let payload = typed_data::Transfer {
                 from,
                 to,
@@ -232,10 +229,7 @@ pub async fn run(command: TxCommand) -> eyre::Result<()> {
             let (account, domain) = client
                 .account_and_domain(from, api.deployment.as_deref())
                 .await?;
-            let nonce = match nonce {
-                Some(n) => n,
-                None => field_u32(&account, "pendingNonce")?,
-            };
+            let nonce = nonce.map_or_else(|| field_u32(&account, "pendingNonce"), Ok)?;
             let payload = typed_data::Withdraw {
                 from,
                 recipient,

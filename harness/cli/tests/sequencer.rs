@@ -190,6 +190,33 @@ fn transfer_message(from: u32, to: u32, amount: u128, nonce: u32) -> Value {
     json!({ "from": from, "to": to, "token": 0, "amount": amount.to_string(), "fee": "0", "nonce": nonce })
 }
 
+/// The body a wallet posts for an ETH transfer signed by dev key `key`.
+async fn signed_transfer(
+    d: &Deployment,
+    key: usize,
+    (from, to): (u32, u32),
+    amount: u128,
+    nonce: u32,
+) -> Value {
+    let payload = typed_data::Transfer {
+        from,
+        to,
+        token: 0,
+        amount,
+        fee: 0,
+        nonce,
+    };
+    let domain = typed_data::domain(d.chain_id, d.rollup);
+    let sig = typed_data::sign(&signer(key), &payload, &domain)
+        .await
+        .unwrap();
+    json!({
+        "primaryType": "Transfer",
+        "message": transfer_message(from, to, amount, nonce),
+        "signature": format!("0x{}", alloy::hex::encode(sig)),
+    })
+}
+
 /// The body a wallet posts: what it signed and the signature.
 fn body(typed: &Value, signature: &str) -> Value {
     json!({
@@ -284,27 +311,8 @@ async fn bad_requests_are_named_and_nothing_is_queued() {
     let service = Service::start(&rpc, &dir, 1);
     deposit(&rpc, &d, 2, 1).await;
     let alice = account_of(&service, signer(2).address()).await;
-    let domain = typed_data::domain(d.chain_id, d.rollup);
     let sign = |amount: u128, nonce: u32, key: usize| {
-        let payload = typed_data::Transfer {
-            from: alice,
-            to: alice,
-            token: 0,
-            amount,
-            fee: 0,
-            nonce,
-        };
-        let domain = domain.clone();
-        async move {
-            let sig = typed_data::sign(&signer(key), &payload, &domain)
-                .await
-                .unwrap();
-            json!({
-                "primaryType": "Transfer",
-                "message": transfer_message(alice, alice, amount, nonce),
-                "signature": format!("0x{}", alloy::hex::encode(sig)),
-            })
-        }
+        signed_transfer(&d, key, (alice, alice), amount, nonce)
     };
     let good = sign(1, 0, 2).await;
     let mut cases = vec![
@@ -387,29 +395,14 @@ async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
     deposit(&rpc, &d, 3, 1).await;
     let alice = account_of(&service, signer(2).address()).await;
     let bob = account_of(&service, signer(3).address()).await;
-    let domain = typed_data::domain(d.chain_id, d.rollup);
     let submit = |service: &Service, nonce: u32| {
-        let payload = typed_data::Transfer {
-            from: alice,
-            to: bob,
-            token: 0,
-            amount: ETH / 10,
-            fee: 0,
-            nonce,
-        };
-        let domain = domain.clone();
         let api = service.api.clone();
+        let d = d.clone();
         async move {
-            let sig = typed_data::sign(&signer(2), &payload, &domain)
-                .await
-                .unwrap();
+            let body = signed_transfer(&d, 2, (alice, bob), ETH / 10, nonce).await;
             let resp = reqwest::Client::new()
                 .post(format!("{api}/v1/transactions"))
-                .json(&json!({
-                    "primaryType": "Transfer",
-                    "message": transfer_message(alice, bob, ETH / 10, nonce),
-                    "signature": format!("0x{}", alloy::hex::encode(sig)),
-                }))
+                .json(&body)
                 .send()
                 .await
                 .unwrap();
@@ -499,25 +492,8 @@ async fn a_reorg_that_drops_a_commit_puts_its_transactions_back() {
     deposit(&rpc, &d, 3, 1).await;
     let alice = account_of(&service, signer(2).address()).await;
     let bob = account_of(&service, signer(3).address()).await;
-    let payload = typed_data::Transfer {
-        from: alice,
-        to: bob,
-        token: 0,
-        amount: ETH / 4,
-        fee: 0,
-        nonce: 0,
-    };
-    let domain = typed_data::domain(d.chain_id, d.rollup);
-    let sig = typed_data::sign(&signer(2), &payload, &domain)
-        .await
-        .unwrap();
-    let (code, accepted) = service
-        .post(&json!({
-            "primaryType": "Transfer",
-            "message": transfer_message(alice, bob, ETH / 4, 0),
-            "signature": format!("0x{}", alloy::hex::encode(sig)),
-        }))
-        .await;
+    let body = signed_transfer(&d, 2, (alice, bob), ETH / 4, 0).await;
+    let (code, accepted) = service.post(&body).await;
     assert_eq!(code, 202, "{accepted}");
     let hash = accepted["hash"].as_str().unwrap().to_owned();
     let landed = service
@@ -722,23 +698,7 @@ async fn a_skipped_transaction_can_be_sent_again() {
     service.kill();
 
     let service = Service::start(&rpc, &dir, 3_600);
-    let payload = typed_data::Transfer {
-        from: alice,
-        to: bob,
-        token: 0,
-        amount: 8 * ETH / 10,
-        fee: 0,
-        nonce: 0,
-    };
-    let domain = typed_data::domain(d.chain_id, d.rollup);
-    let sig = typed_data::sign(&signer(2), &payload, &domain)
-        .await
-        .unwrap();
-    let body = json!({
-        "primaryType": "Transfer",
-        "message": transfer_message(alice, bob, 8 * ETH / 10, 0),
-        "signature": format!("0x{}", alloy::hex::encode(sig)),
-    });
+    let body = signed_transfer(&d, 2, (alice, bob), 8 * ETH / 10, 0).await;
     let (code, accepted) = service.post(&body).await;
     assert_eq!(code, 202, "{accepted}");
     let hash = accepted["hash"].as_str().unwrap().to_owned();
