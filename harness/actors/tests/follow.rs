@@ -139,3 +139,31 @@ async fn a_reorg_rolls_the_follower_back() {
     let indexed: Vec<(u64, u128)> = follower.messages().map(|m| (m.index, m.amount)).collect();
     assert_eq!(indexed, [(0, MILLI), (1, 3 * MILLI)]);
 }
+
+#[tokio::test]
+async fn a_deploy_block_after_the_first_message_is_named() {
+    let net = Devnet::start(&DevnetConfig::default()).await.unwrap();
+    let provider = net.deployer.provider.clone();
+    let d = net.deployment.clone();
+    net.users[0]
+        .deposit_eth(&d, MILLI, NEW_ACCOUNT)
+        .await
+        .unwrap();
+    let mut late = d.clone();
+    late.deploy_block = provider.get_block_number().await.unwrap() + 1;
+    net.users[1]
+        .deposit_eth(&d, MILLI, NEW_ACCOUNT)
+        .await
+        .unwrap();
+
+    let mut follower = Follower::new(&late, pages(1_000, Confirmations::Depth(0)));
+    let err = follower.poll(&provider).await.unwrap_err().to_string();
+    assert!(
+        err.contains("first message read")
+            && err.contains(&format!("deployBlock {}", late.deploy_block))
+            && err.contains("index 1"),
+        "{err}"
+    );
+    let mut honest = Follower::new(&d, pages(1_000, Confirmations::Depth(0)));
+    assert_eq!(honest.poll(&provider).await.unwrap().messages, 2);
+}

@@ -102,6 +102,18 @@ pub enum ChainError {
     /// Messages are not numbered 0, 1, 2, ... in the events read.
     #[error("message log #{position} has index {index}; the queue is not contiguous")]
     MessageGap { position: usize, index: u64 },
+    /// The first event read from the deployment's `deployBlock` is not the
+    /// first of its kind: the file names a block after the Rollup's creation.
+    #[error(
+        "the first {event} read from deployBlock {deploy_block} has index {index}: \
+         deployBlock is after the deployment's first activity; set it at or before \
+         the block that created the Rollup"
+    )]
+    StartsLate {
+        deploy_block: u64,
+        event: &'static str,
+        index: u64,
+    },
     /// Batches are not numbered 1, 2, 3, ... in the events read.
     #[error("batch log #{position} has index {index}; batches are not contiguous")]
     BatchGap { position: usize, index: u64 },

@@ -148,6 +148,16 @@ impl Follower {
     /// Reads forward to the confirmed head, first rolling back past any
     /// block the chain no longer has.
     pub async fn poll<P: Provider>(&mut self, provider: &P) -> Result<Progress, ChainError> {
+        self.poll_reporting(provider, |_, _| {}).await
+    }
+
+    /// [`Self::poll`], telling `report` the last block read and the block it
+    /// reads up to after each page (a long history takes many).
+    pub async fn poll_reporting<P: Provider>(
+        &mut self,
+        provider: &P,
+        mut report: impl FnMut(u64, u64),
+    ) -> Result<Progress, ChainError> {
         let rolled_back_from = self.check_pins(provider).await?;
         let mut progress = Progress {
             block: self.block().unwrap_or(0),
@@ -167,6 +177,7 @@ impl Follower {
                     progress.messages += messages;
                     progress.commits += commits;
                     progress.block = to;
+                    report(to, target);
                 }
                 // The page end changed under us or a log was removed: a reorg
                 // in progress. Check the pins again, then read on.
@@ -321,6 +332,13 @@ impl Follower {
         // Check before keeping anything, so a bad page leaves the follower as it was.
         for (position, (_, m)) in (self.messages.len()..).zip(&messages) {
             if m.index != position as u64 {
+                if position == 0 {
+                    return Err(ChainError::StartsLate {
+                        deploy_block: self.deploy_block,
+                        event: "message",
+                        index: m.index,
+                    });
+                }
                 return Err(ChainError::MessageGap {
                     position,
                     index: m.index,
@@ -331,6 +349,13 @@ impl Follower {
         let mut read = Vec::with_capacity(commits.len());
         for (position, (block, event, tx)) in commits.into_iter().enumerate() {
             if event.index == 0 || event.index > next_index {
+                if self.commits.is_empty() && position == 0 && event.index > 1 {
+                    return Err(ChainError::StartsLate {
+                        deploy_block: self.deploy_block,
+                        event: "batch",
+                        index: event.index,
+                    });
+                }
                 return Err(ChainError::BatchGap {
                     position: self.commits.len() + position,
                     index: event.index,

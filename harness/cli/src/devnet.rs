@@ -68,6 +68,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         listen: args.listen,
         batch_interval: Duration::from_secs(args.batch_interval),
         follow: FollowConfig::default(),
+        on_replay: None,
     })
     .await
     .wrap_err("starting the sequencer")?;
@@ -77,6 +78,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         signer: watcher.clone(),
         interval: Duration::from_secs(args.batch_interval),
         follow: FollowConfig::default(),
+        on_replay: None,
     })
     .await
     .wrap_err("starting the challenger")?;

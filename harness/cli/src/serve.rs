@@ -7,9 +7,14 @@ use bulwark_chain::{
     Deployment,
     follow::{Confirmations, FollowConfig},
 };
-use bulwark_services::{ChallengerConfig, ChallengerService, SequencerConfig, SequencerService};
+use bulwark_services::{
+    ChallengerConfig, ChallengerService, ReplayProgress, ReplayReport, SequencerConfig,
+    SequencerService,
+};
 use clap::Args;
 use eyre::WrapErr;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
 
 use crate::{keys::KeyArgs, rpc};
 
@@ -53,6 +58,9 @@ pub struct SequencerArgs {
     /// The widest eth_getLogs block range asked for (halved while the endpoint refuses it).
     #[arg(long, value_name = "BLOCKS", default_value_t = 10_000)]
     pub log_range: u64,
+    /// Print the start line as one JSON object (API URL, addresses, tip) for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bulwark challenger`'s flags.
@@ -70,6 +78,33 @@ pub struct ChallengerArgs {
     /// The widest eth_getLogs block range asked for (halved while the endpoint refuses it).
     #[arg(long, value_name = "BLOCKS", default_value_t = 10_000)]
     pub log_range: u64,
+    /// Print the start line as one JSON object (addresses) for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A progress bar on stderr for a service's start-up read of L1 (drawn only
+/// on a terminal), and the report that moves it.
+fn replay_bar() -> (ProgressBar, ReplayReport) {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}] ({elapsed})")
+            .expect("static template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let moved = bar.clone();
+    let report = move |progress: ReplayProgress| match progress {
+        ReplayProgress::Read { from, block, to } => {
+            moved.set_message("reading L1 blocks");
+            moved.set_length(to.saturating_sub(from) + 1);
+            moved.set_position(block.saturating_sub(from) + 1);
+        }
+        ReplayProgress::Derived { batch, of } => {
+            moved.set_message("re-executing batches");
+            moved.set_length(of);
+            moved.set_position(batch);
+        }
+    };
+    (bar, std::sync::Arc::new(report))
 }
 
 /// Runs `bulwark challenger` until Ctrl-C or SIGTERM.
@@ -79,7 +114,8 @@ pub async fn challenger(args: ChallengerArgs) -> eyre::Result<()> {
     if args.interval == 0 {
         eyre::bail!("--interval must be at least 1 second");
     }
-    let (rollup, key) = (deployment.rollup, signer.address());
+    let (rollup, key, chain_id) = (deployment.rollup, signer.address(), deployment.chain_id);
+    let (bar, report) = replay_bar();
     let service = ChallengerService::start(ChallengerConfig {
         deployment,
         rpc_url: args.chain.rpc_url,
@@ -89,11 +125,21 @@ pub async fn challenger(args: ChallengerArgs) -> eyre::Result<()> {
             confirmations: args.confirmations,
             max_range: args.log_range.max(1),
         },
+        on_replay: Some(report),
     })
     .await
-    .wrap_err("starting the challenger")?;
+    .wrap_err("starting the challenger");
+    bar.finish_and_clear();
+    let service = service?;
     // Scripts and tests wait for this line.
-    println!("challenger {key} watching rollup {rollup}");
+    if args.json {
+        println!(
+            "{}",
+            json!({ "service": "challenger", "chainId": chain_id, "rollup": rollup, "challenger": key })
+        );
+    } else {
+        println!("challenger {key} watching rollup {rollup}");
+    }
     service.run(shutdown()).await;
     Ok(())
 }
@@ -118,6 +164,8 @@ pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
     if args.log_range == 0 {
         eyre::bail!("--log-range must be at least 1 block");
     }
+    let (rollup, key, chain_id) = (deployment.rollup, signer.address(), deployment.chain_id);
+    let (bar, report) = replay_bar();
     let service = SequencerService::start(SequencerConfig {
         deployment,
         rpc_url: args.chain.rpc_url,
@@ -129,11 +177,33 @@ pub async fn sequencer(args: SequencerArgs) -> eyre::Result<()> {
             confirmations: args.confirmations,
             max_range: args.log_range,
         },
+        on_replay: Some(report),
     })
     .await
-    .wrap_err("starting the sequencer")?;
+    .wrap_err("starting the sequencer");
+    bar.finish_and_clear();
+    let service = service?;
+    let api = format!("http://{}", service.local_addr());
     // Scripts and tests wait for this line.
-    println!("sequencer API listening on http://{}", service.local_addr());
+    if args.json {
+        let at = service.started();
+        println!(
+            "{}",
+            json!({
+                "service": "sequencer",
+                "api": api,
+                "chainId": chain_id,
+                "rollup": rollup,
+                "sequencer": key,
+                "tip": at.tip,
+                "lastFinalized": at.last_finalized,
+                "pending": at.pending,
+                "stateRoot": at.state_root,
+            })
+        );
+    } else {
+        println!("sequencer API listening on {api}");
+    }
     service.run(shutdown()).await?;
     Ok(())
 }

@@ -23,16 +23,30 @@ use bulwark_engine::NEW_ACCOUNT;
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
-struct Process(Child);
+/// The challenger process and the file its stderr goes to (shown when the
+/// test fails, so that a failure names what the service logged).
+struct Process(Child, std::path::PathBuf);
 
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            eprintln!("--- challenger stderr ---\n{log}");
+        }
     }
 }
 
-fn challenger(rpc: &str, deployment: &std::path::Path, key: &str) -> (Process, String) {
+fn challenger(
+    rpc: &str,
+    deployment: &std::path::Path,
+    key: &str,
+    flags: &[&str],
+) -> (Process, String) {
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = deployment.with_file_name(format!("challenger-{n}.log"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args([
             "challenger",
@@ -43,9 +57,11 @@ fn challenger(rpc: &str, deployment: &std::path::Path, key: &str) -> (Process, S
             "--deployment",
         ])
         .arg(deployment)
+        .args(flags)
         .env("BULWARK_PRIVATE_KEY", key)
+        .env("RUST_LOG", "bulwark_services=debug,bulwark_actors=debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -53,12 +69,11 @@ fn challenger(rpc: &str, deployment: &std::path::Path, key: &str) -> (Process, S
         .read_line(&mut line)
         .unwrap();
     if line.is_empty() {
-        let mut err = String::new();
-        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
         let _ = child.wait();
-        return (Process(child), err);
+        let err = std::fs::read_to_string(&log).unwrap();
+        return (Process(child, log), err);
     }
-    (Process(child), line)
+    (Process(child, log), line)
 }
 
 #[tokio::test]
@@ -81,12 +96,28 @@ async fn the_challenger_process_wins_against_a_false_batch(kind: L1Kind) {
     let d = net.deployment.clone();
     let rpc = net.node.endpoint();
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("challenger-{}", std::process::id()));
+        .join(format!("challenger-{kind:?}-{}", std::process::id()));
     let file = dir.join("31337.json");
     d.save(&file).unwrap();
 
-    let (_watcher, first) = challenger(&rpc, &file, DEV_KEYS[5]);
-    assert!(first.starts_with("challenger 0x"), "{first}");
+    // The start line, plain on one client and as JSON for scripts on the other.
+    let watcher = signer_address(DEV_KEYS[5]);
+    let _watcher = if kind == L1Kind::Hardhat {
+        let (process, line) = challenger(&rpc, &file, DEV_KEYS[5], &["--json"]);
+        let started: serde_json::Value = serde_json::from_str(&line).expect(&line);
+        assert_eq!(
+            started,
+            serde_json::json!({ "service": "challenger", "chainId": d.chain_id, "rollup": d.rollup, "challenger": watcher })
+        );
+        process
+    } else {
+        let (process, line) = challenger(&rpc, &file, DEV_KEYS[5], &[]);
+        assert_eq!(
+            line.trim(),
+            format!("challenger {watcher} watching rollup {}", d.rollup)
+        );
+        process
+    };
 
     net.users[0]
         .deposit_eth(&d, 2 * ETH, NEW_ACCOUNT)
@@ -141,14 +172,14 @@ async fn an_unfunded_challenger_or_a_stale_file_is_refused() {
     let file = dir.join("31337.json");
     net.deployment.save(&file).unwrap();
     let empty = "0x1111111111111111111111111111111111111111111111111111111111111111";
-    let (_, err) = challenger(&rpc, &file, empty);
+    let (_, err) = challenger(&rpc, &file, empty, &[]);
     assert!(err.contains("holds 0"), "{err}");
     assert!(err.contains("it must be able to post"), "{err}");
 
     let mut stale = net.deployment.clone();
     stale.rollup = alloy::primitives::Address::repeat_byte(7);
     stale.save(&file).unwrap();
-    let (_, err) = challenger(&rpc, &file, DEV_KEYS[5]);
+    let (_, err) = challenger(&rpc, &file, DEV_KEYS[5], &[]);
     assert!(err.contains("has no code at its Rollup address"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
@@ -162,4 +193,10 @@ async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(probe: impl Fn(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("timed out waiting");
+}
+
+fn signer_address(key: &str) -> alloy::primitives::Address {
+    key.parse::<alloy::signers::local::PrivateKeySigner>()
+        .unwrap()
+        .address()
 }

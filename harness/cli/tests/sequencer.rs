@@ -67,6 +67,8 @@ fn deploy(rpc: &str, dir: &Path) -> Deployment {
 struct Service {
     child: Child,
     api: String,
+    /// The `--json` start line: what the start rebuilt.
+    started: Value,
     /// Held open: the service's stdout is a pipe it may write to again.
     _stdout: BufReader<std::process::ChildStdout>,
 }
@@ -83,6 +85,7 @@ impl Service {
                 "127.0.0.1:0",
                 "--batch-interval",
                 &interval.to_string(),
+                "--json",
             ])
             .env("BULWARK_PRIVATE_KEY", DEV_KEYS[1])
             // Warnings only (a resync, a reorg): the test log stays readable.
@@ -94,14 +97,14 @@ impl Service {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
-        let api = line
-            .trim()
-            .strip_prefix("sequencer API listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let started: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("first line {line:?} is not JSON: {e}"));
+        assert_eq!(started["service"], "sequencer", "{started}");
+        let api = started["api"].as_str().unwrap().to_owned();
         Self {
             child,
             api,
+            started,
             _stdout: stdout,
         }
     }
@@ -297,7 +300,7 @@ async fn a_transfer_signed_by_cast_is_executed_and_committed(kind: L1Kind) {
 
     // The same signed transaction again: its fate, not a second copy.
     let (status, again) = service.post(&body(&typed, &signature)).await;
-    assert_eq!(status, 202);
+    assert_eq!(status, 200, "a repeat is answered, not accepted again");
     assert_eq!(again["status"], "committed");
     assert_eq!(again["batch"], landed["batch"]);
 }
@@ -382,6 +385,11 @@ async fn bad_requests_are_named_and_nothing_is_queued() {
     // A well-formed request after all of them is still taken.
     let (code, answer) = service.post(&good).await;
     assert_eq!(code, 202, "{answer}");
+    // Sent twice, it is answered with its fate and queued once.
+    let (code, again) = service.post(&good).await;
+    assert_eq!((code, &again["hash"]), (200, &answer["hash"]), "{again}");
+    let (_, status) = service.get("/v1/status").await;
+    assert!(status["pending"].as_u64() <= Some(1), "{status}");
 }
 
 #[tokio::test]
@@ -456,6 +464,12 @@ async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
 
     // Nothing accepted is lost: both commit after the next start.
     let service = Service::start(&rpc, &dir, 1);
+    assert_eq!(
+        (&service.started["pending"], &service.started["tip"]),
+        (&json!(2), &landed["batch"]),
+        "the start line counts the journaled transactions: {}",
+        service.started
+    );
     for hash in [&second, &third] {
         let v = service
             .until(&format!("/v1/transactions/{hash}"), |v| {

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
-    sequencer::{Fate, Refusal, Shared},
+    sequencer::{Fate, Refusal, Shared, Submitted},
     submit,
 };
 
@@ -81,12 +81,28 @@ async fn submit_tx(
         Ok(s) => s,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.field, &e.reason),
     };
-    match shared.submit(submission) {
-        Ok(fate) => (
+    // The journal's fsync blocks: run it where blocking is expected.
+    let book = Arc::clone(&shared);
+    let submitted = match tokio::task::spawn_blocking(move || book.submit(submission)).await {
+        Ok(submitted) => submitted,
+        Err(e) => {
+            tracing::error!(error = %e, "submission task failed");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "body",
+                "submission failed",
+            );
+        }
+    };
+    match submitted {
+        Ok(Submitted::Accepted) => (
             StatusCode::ACCEPTED,
-            Json(fate_json(&submission.hash, &fate)),
+            Json(fate_json(&submission.hash, &Fate::Pending)),
         )
             .into_response(),
+        Ok(Submitted::Known(fate)) => {
+            (StatusCode::OK, Json(fate_json(&submission.hash, &fate))).into_response()
+        }
         Err(Refusal::Field(e)) => refuse(StatusCode::BAD_REQUEST, &e.field, &e.reason),
         Err(e @ Refusal::WouldSkip { field, .. }) => {
             refuse(StatusCode::UNPROCESSABLE_ENTITY, field, &e)

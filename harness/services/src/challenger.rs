@@ -18,10 +18,13 @@ use bulwark_chain::{
     follow::{FollowConfig, Follower},
 };
 
-use crate::ServiceError;
+use crate::{
+    ServiceError,
+    l2::{ReplayProgress, ReplayReport},
+};
 
 /// How the challenger service runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ChallengerConfig {
     /// The deployment, already checked against the chain.
     pub deployment: Deployment,
@@ -33,6 +36,20 @@ pub struct ChallengerConfig {
     pub interval: Duration,
     /// How L1 is followed (pages, confirmations).
     pub follow: FollowConfig,
+    /// Told how far the start-up read of L1 is (a progress bar).
+    pub on_replay: Option<ReplayReport>,
+}
+
+impl std::fmt::Debug for ChallengerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        f.debug_struct("ChallengerConfig")
+            .field("deployment", &self.deployment)
+            .field("challenger", &self.signer.address())
+            .field("interval", &self.interval)
+            .field("follow", &self.follow)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A started challenger.
@@ -42,7 +59,8 @@ pub struct ChallengerService {
 }
 
 impl ChallengerService {
-    /// Checks that the key can post a challenge bond.
+    /// Checks that the key can post a challenge bond and reads L1's history
+    /// (the first pass then starts from the confirmed head).
     pub async fn start(config: ChallengerConfig) -> Result<Self, ServiceError> {
         let account = L1Account::connect(&config.rpc_url, config.signer)?;
         let balance = account
@@ -58,6 +76,15 @@ impl ChallengerService {
                 needs: format_ether(bond),
             });
         }
+        let mut follower = Follower::new(&config.deployment, config.follow);
+        let from = config.deployment.deploy_block;
+        follower
+            .poll_reporting(&account.provider, |block, to| {
+                if let Some(report) = &config.on_replay {
+                    report(ReplayProgress::Read { from, block, to });
+                }
+            })
+            .await?;
         Ok(Self {
             challenger: Challenger::new(
                 "challenger",
@@ -65,7 +92,7 @@ impl ChallengerService {
                 config.deployment.clone(),
                 ChallengerStrategy::Honest,
             )
-            .with_follower(Follower::new(&config.deployment, config.follow)),
+            .with_follower(follower),
             interval: config.interval,
         })
     }

@@ -115,6 +115,30 @@ pub async fn replay<P: Provider>(
     last_final: u64,
     max_range: u64,
 ) -> Result<Replayed, ChainError> {
+    replay_reporting(provider, deployment, tip, last_final, max_range, |_| {}).await
+}
+
+/// How far a replay is: long histories take a while to read and re-execute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayProgress {
+    /// L1 read from the deployment's block through `block`, of `to`.
+    Read { from: u64, block: u64, to: u64 },
+    /// `batch` of `of` re-executed.
+    Derived { batch: u64, of: u64 },
+}
+
+/// Told how far a start-up read of L1 is (a progress bar).
+pub type ReplayReport = std::sync::Arc<dyn Fn(ReplayProgress) + Send + Sync>;
+
+/// [`replay`], telling `report` how far it is.
+pub async fn replay_reporting<P: Provider>(
+    provider: &P,
+    deployment: &Deployment,
+    tip: u64,
+    last_final: u64,
+    max_range: u64,
+    mut report: impl FnMut(ReplayProgress),
+) -> Result<Replayed, ChainError> {
     let mut head = Follower::new(
         deployment,
         FollowConfig {
@@ -122,7 +146,11 @@ pub async fn replay<P: Provider>(
             max_range,
         },
     );
-    head.poll(provider).await?;
+    let from = deployment.deploy_block;
+    head.poll_reporting(provider, |block, to| {
+        report(ReplayProgress::Read { from, block, to })
+    })
+    .await?;
     let messages = head
         .messages()
         .map(|m| m.to_engine())
@@ -157,6 +185,10 @@ pub async fn replay<P: Provider>(
                 Claim::honest(&trace, derivation.state()),
             );
         }
+        report(ReplayProgress::Derived {
+            batch: derivation.batches(),
+            of: committed.len() as u64,
+        });
     }
     Ok(Replayed {
         tip: derivation.batches(),

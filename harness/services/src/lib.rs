@@ -11,4 +11,5 @@ pub mod sequencer;
 pub mod submit;
 
 pub use challenger::{ChallengerConfig, ChallengerService};
-pub use sequencer::{SequencerConfig, SequencerService, ServiceError};
+pub use l2::{ReplayProgress, ReplayReport};
+pub use sequencer::{SequencerConfig, SequencerService, ServiceError, Started};

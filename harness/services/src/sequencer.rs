@@ -8,7 +8,7 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use alloy::{primitives::U256, providers::DynProvider, signers::local::PrivateKeySigner};
@@ -31,12 +31,12 @@ use bulwark_engine::{
 use crate::{
     api,
     journal::{Entry, Journal, JournalError},
-    l2::{self, Landed},
+    l2::{self, Landed, ReplayReport},
     submit::{FieldError, Submission},
 };
 
 /// How the sequencer service runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SequencerConfig {
     /// The deployment, already checked against the chain.
     pub deployment: Deployment,
@@ -53,6 +53,22 @@ pub struct SequencerConfig {
     /// How the L1 queue is followed: messages are consumed only once this
     /// deep.
     pub follow: FollowConfig,
+    /// Told how far the start-up replay is (a progress bar).
+    pub on_replay: Option<ReplayReport>,
+}
+
+impl std::fmt::Debug for SequencerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        f.debug_struct("SequencerConfig")
+            .field("deployment", &self.deployment)
+            .field("sequencer", &self.signer.address())
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("batch_interval", &self.batch_interval)
+            .field("follow", &self.follow)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the service cannot start or go on.
@@ -162,34 +178,64 @@ pub(crate) struct Shared {
     pub book: Mutex<Book>,
     /// Reads L1 for the API (the final state that withdrawal proofs are against).
     pub provider: DynProvider,
-    /// The state at the last final batch, rebuilt from L1 when finalization moves.
-    pub final_view: tokio::sync::Mutex<Option<Rebuilt>>,
+    /// The state at the last final batch, rebuilt from L1 when finalization
+    /// moves; a failed rebuild is remembered for [`REBUILD_RETRY`] so that a
+    /// failing endpoint is not asked again by every request.
+    pub final_view: tokio::sync::Mutex<FinalView>,
     /// The widest `eth_getLogs` range a replay asks for.
     pub max_range: u64,
+}
+
+/// How long a failed rebuild of the final state answers requests before the
+/// next one tries L1 again.
+pub(crate) const REBUILD_RETRY: Duration = Duration::from_secs(5);
+
+/// The cached final state, or the last failure to rebuild it.
+#[derive(Default)]
+pub(crate) struct FinalView {
+    rebuilt: Option<Rebuilt>,
+    failed: Option<(u64, Instant, String)>,
 }
 
 impl Shared {
     /// The L2 state at batch `last_final`, rebuilt from L1 (cached until
     /// finalization moves on).
-    pub async fn final_state(&self, last_final: u64) -> Result<Rebuilt, ChainError> {
+    pub async fn final_state(&self, last_final: u64) -> Result<Rebuilt, String> {
         let mut view = self.final_view.lock().await;
-        if let Some(v) = view.as_ref().filter(|v| v.batch == last_final) {
+        if let Some(v) = view.rebuilt.as_ref().filter(|v| v.batch == last_final) {
             return Ok(v.clone());
         }
-        let replayed = l2::replay(
+        if let Some((_, _, error)) = view
+            .failed
+            .as_ref()
+            .filter(|(batch, at, _)| *batch == last_final && at.elapsed() < REBUILD_RETRY)
+        {
+            return Err(error.clone());
+        }
+        match l2::replay(
             &self.provider,
             &self.deployment,
             last_final,
             last_final,
             self.max_range,
         )
-        .await?;
-        let rebuilt = Rebuilt {
-            batch: replayed.tip,
-            state: replayed.state,
-        };
-        *view = Some(rebuilt.clone());
-        Ok(rebuilt)
+        .await
+        {
+            Ok(replayed) => {
+                let rebuilt = Rebuilt {
+                    batch: replayed.tip,
+                    state: replayed.state,
+                };
+                view.rebuilt = Some(rebuilt.clone());
+                view.failed = None;
+                Ok(rebuilt)
+            }
+            Err(e) => {
+                let error = e.to_string();
+                view.failed = Some((last_final, Instant::now(), error.clone()));
+                Err(error)
+            }
+        }
     }
 
     /// A submission's fate, if it is known.
@@ -208,17 +254,20 @@ impl Shared {
     /// pending: journaled (synced) first, then pooled. A repeat of a pending
     /// or applied digest is answered with its fate and never queued again; a
     /// digest that landed skipped is checked again like a new submission.
-    pub fn submit(&self, submission: Submission) -> Result<Fate, Refusal> {
+    ///
+    /// Blocks on the journal's fsync while holding the book, so that the
+    /// journal's order is the pool's: call it off the async workers.
+    pub fn submit(&self, submission: Submission) -> Result<Submitted, Refusal> {
         let mut book = self.book.lock().expect("book lock");
         if book.pool.iter().any(|e| e.hash == submission.hash) {
-            return Ok(Fate::Pending);
+            return Ok(Submitted::Known(Fate::Pending));
         }
         // Applied once is final; skipped (its nonce unspent) it may be sent again,
         // say once the account holds enough, and is checked like any new one.
         if let Some(landed) = book.landed.get(&submission.hash)
             && landed.outcome.is_applied()
         {
-            return Ok(Fate::landed(landed, book.last_finalized));
+            return Ok(Submitted::Known(Fate::landed(landed, book.last_finalized)));
         }
         let mut trial = book.pool_state.clone();
         let outcome = apply_step(
@@ -240,8 +289,30 @@ impl Shared {
         book.journal.append(&entry)?;
         book.pool.push(entry);
         book.pool_state = trial;
-        Ok(Fate::Pending)
+        Ok(Submitted::Accepted)
     }
+}
+
+/// Where a started sequencer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Started {
+    /// The Rollup's tip, rebuilt from L1.
+    pub tip: u64,
+    /// The last final batch.
+    pub last_finalized: u64,
+    /// Journaled transactions not yet committed.
+    pub pending: usize,
+    /// The L2 state root at the tip.
+    pub state_root: B256,
+}
+
+/// What a submission did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Submitted {
+    /// Journaled and pooled now.
+    Accepted,
+    /// The digest was already pending or applied: nothing queued again.
+    Known(Fate),
 }
 
 /// The request field a skip reason is about.
@@ -306,6 +377,7 @@ impl SequencerService {
             listen,
             batch_interval,
             follow,
+            on_replay,
         } = config;
         let account = L1Account::connect(&rpc_url, signer)?;
         let rollup = Rollup::new(deployment.rollup, &account.provider);
@@ -331,12 +403,17 @@ impl SequencerService {
             send(rollup.stake().value(more), "stake").await?;
         }
         let (tip, last_finalized) = heads(&rollup).await?;
-        let replayed = l2::replay(
+        let replayed = l2::replay_reporting(
             &account.provider,
             &deployment,
             tip,
             last_finalized,
             follow.max_range,
+            |progress| {
+                if let Some(report) = &on_replay {
+                    report(progress);
+                }
+            },
         )
         .await?;
         let domain = Domain::new(deployment.chain_id, deployment.rollup);
@@ -413,7 +490,7 @@ impl SequencerService {
             })?;
         let shared = Arc::new(Shared {
             provider: sequencer.account().provider.clone(),
-            final_view: tokio::sync::Mutex::new(None),
+            final_view: tokio::sync::Mutex::default(),
             max_range: follow.max_range,
             deployment,
             domain,
@@ -443,6 +520,18 @@ impl SequencerService {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// What the start rebuilt: the tip, the last final batch and how many
+    /// journaled transactions are pending.
+    pub fn started(&self) -> Started {
+        let book = self.shared.book.lock().expect("book lock");
+        Started {
+            tip: book.tip,
+            last_finalized: book.last_finalized,
+            pending: book.pool.len(),
+            state_root: book.state.root(),
+        }
     }
 
     /// Serves the API and commits batches until `shutdown` completes; then
