@@ -2,7 +2,8 @@
 //! anvil (deployed once, reset between cases by snapshot), each outcome
 //! predicted by the model and every invariant checked after every action
 //! (`bulwark_actors::system`). A failure shrinks to a short history, printed
-//! as a transcript and written to `target/system-failures/` as a scenario.
+//! as a transcript and written to `target/tmp/system-failures/` as a scenario
+//! file (docs/SCENARIOS.md) that `bulwark scenario run` replays.
 //!
 //! Two runs per `cargo test`: a fixed seed, then a random one (or
 //! `BULWARK_SYSTEM_SEED`), both printed. `PROPTEST_CASES` sets the cases per
@@ -58,7 +59,7 @@ fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64
         Err(TestError::Fail(reason, history)) => {
             let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
                 .join("system-failures")
-                .join(format!("seed-{seed}.scenario"));
+                .join(format!("seed-{seed}.toml"));
             let caught = caught_at.get().unwrap_or(0);
             let shrinks = runs.get() - caught;
             let comment = format!(
@@ -66,7 +67,8 @@ fn run_seed(runtime: &tokio::runtime::Runtime, world: &RefCell<World>, seed: u64
                  shrunk in {shrinks} runs to {} actions.\n{reason}",
                 history.len()
             );
-            let written = system::write_file(&path, &system::scenario(&history, &comment));
+            let scenario = system::file::write(&format!("seed {seed}"), &comment, &history);
+            let written = system::write_file(&path, &scenario);
             panic!(
                 "{label} seed {seed}: caught at case {caught}, shrunk in {shrinks} runs to a history of {} actions \
                  (scenario {}: {written:?}):\n{reason}",
@@ -106,36 +108,19 @@ fn rand_seed() -> u64 {
 }
 
 proptest::proptest! {
-    /// A history written as a scenario reads back as the same history, so a
-    /// shrunk failure replays exactly.
+    /// A history written as a scenario file reads back as the same history,
+    /// so a shrunk failure replays exactly through `bulwark scenario run`.
     #[test]
-    fn scenarios_read_back_as_written(history in strategy::history(1, 40)) {
-        let text = system::scenario(&history, "a comment\nover two lines");
-        let read = system::action::parse_scenario(&text);
-        proptest::prop_assert_eq!(read, Ok(history));
-    }
-}
-
-#[test]
-fn a_bad_scenario_line_is_named() {
-    let text = "# header\ncommit\n\ndeposit alice 12 eth to own\ndeposit dave 1 eth to new\n";
-    let err = system::action::parse_scenario(text).unwrap_err();
-    assert_eq!(err.line, 5);
-    assert!(err.reason.contains("unknown user \"dave\""), "{err}");
-    for (line, reason) in [
-        ("fly away", "unknown action"),
-        ("deposit alice 70000 eth to new", "not a number in range"),
-        ("deposit alice 1 doge to new", "not eth or bdt"),
-        (
-            "transfer alice 1 eth to bob overdraft with-fee",
-            "unexpected \"with-fee\"",
-        ),
-        ("wait forever", "unknown wait"),
-        ("commit now", "unexpected \"now\" after the action"),
-        ("challenge 1 play toward", "the step is missing"),
-    ] {
-        let err = system::action::parse_scenario(line).unwrap_err();
-        assert_eq!(err.line, 1);
-        assert!(err.reason.contains(reason), "{line:?}: {err}");
+    fn scenario_files_read_back_as_written(history in strategy::history(1, 40)) {
+        let text = system::file::write("a case", "a comment\nover two lines", &history);
+        let parsed = system::file::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let read: Vec<Action> = parsed
+            .plan()
+            .filter_map(|(_, step)| match step {
+                system::file::Planned::Act(action) => Some(action),
+                system::file::Planned::Expect(_) => None,
+            })
+            .collect();
+        proptest::prop_assert_eq!(read, history);
     }
 }

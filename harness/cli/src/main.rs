@@ -6,6 +6,7 @@ mod deploy;
 mod devnet;
 mod keys;
 mod rpc;
+mod scenario;
 mod serve;
 mod tx;
 
@@ -24,7 +25,6 @@ use bulwark_actors::{
         gas_report::GasReport,
         happy_path,
     },
-    system::{self, World},
     transcript::{Event, Transcript},
 };
 use bulwark_chain::node::L1Kind;
@@ -117,24 +117,13 @@ enum Command {
         #[arg(long, default_value = "target/gas.json")]
         json: PathBuf,
     },
-    /// Replay scenario files, as the system property tests write them.
+    /// Run scenario files: actors, steps and expectations in TOML (docs/SCENARIOS.md).
     ///
-    /// A scenario is a history of actions, one per line; the system property tests write one
-    /// when a history breaks an invariant.
+    /// The shipped ones are under scenarios/; the system property tests write their shrunk
+    /// failures in the same format.
     Scenario {
         #[command(subcommand)]
-        command: ScenarioCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum ScenarioCommand {
-    /// Replays a scenario on a fresh anvil, every outcome predicted and every
-    /// invariant checked after each action, printing the transcript; fails
-    /// where the history breaks the system.
-    Run {
-        /// The scenario file.
-        file: PathBuf,
+        command: scenario::ScenarioCommand,
     },
 }
 
@@ -177,40 +166,7 @@ async fn run(command: Command) -> eyre::Result<()> {
             traces,
             json,
         } => gas(l1, &sizes, &traces, &json).await,
-        Command::Scenario {
-            command: ScenarioCommand::Run { file },
-        } => run_scenario(&file).await,
-    }
-}
-
-async fn run_scenario(file: &Path) -> eyre::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .wrap_err_with(|| format!("reading scenario {}", file.display()))?;
-    let history = system::action::parse_scenario(&text)
-        .wrap_err_with(|| format!("scenario {}", file.display()))?;
-    println!(
-        "replaying {} actions from {} on anvil ...",
-        history.len(),
-        file.display()
-    );
-    let mut world = World::start().await.wrap_err("starting the system")?;
-    match world.run(&history).await {
-        Ok(()) => {
-            for line in &world.transcript {
-                println!("{line}");
-            }
-            println!(
-                "every prediction and invariant held over {} actions",
-                history.len()
-            );
-            Ok(())
-        }
-        Err(failed) => {
-            for line in &failed.transcript {
-                println!("{line}");
-            }
-            bail!("{} broke the system: {}", failed.step(), failed.failure)
-        }
+        Command::Scenario { command } => scenario::run(command).await,
     }
 }
 

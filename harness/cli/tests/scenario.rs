@@ -1,66 +1,187 @@
-//! `bulwark scenario run`: a scenario file replays on a fresh anvil with its
-//! transcript; a bad line or a missing file is named, and nothing runs.
+//! `bulwark scenario run` as CI and auditors run it: every scenario shipped
+//! under `scenarios/` passes on anvil and on Hardhat's node, each in its own
+//! process; a failed expectation names its step and line; a malformed file is
+//! refused in one line naming the line and field, and nothing runs.
 
-use std::{fs, path::PathBuf, process::Command};
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
 
-fn scenario_file(name: &str, text: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scenarios");
-    fs::create_dir_all(&dir).expect("scenario dir");
-    let path = dir.join(name);
-    fs::write(&path, text).expect("write scenario");
-    path
+use bulwark_chain::node::L1Kind;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn bulwark(args: &[&std::ffi::OsStr]) -> (bool, String) {
+fn shipped() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn bulwark(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args(args)
         .output()
         .expect("run bulwark");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_json(file: &Path, l1: L1Kind) -> (bool, Value, String) {
+    let l1 = l1.to_string();
+    let (ok, out, err) = bulwark(&[
+        "scenario".as_ref(),
+        "run".as_ref(),
+        file.as_os_str(),
+        "--l1".as_ref(),
+        l1.as_ref(),
+        "--json".as_ref(),
+    ]);
+    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (ok, report, err)
+}
+
+fn every_shipped_scenario_passes(l1: L1Kind) {
+    let files = shipped();
+    assert!(files.len() >= 7, "{files:?}");
+    for file in files {
+        let (ok, report, err) = run_json(&file, l1);
+        assert!(ok, "{} on {l1}: {err}\n{report:#}", file.display());
+        assert_eq!(report["passed"], true);
+        let text = fs::read_to_string(&file).unwrap();
+        let steps = report["steps"].as_array().unwrap();
+        assert_eq!(
+            steps.len(),
+            text.lines().filter(|l| l.trim() == "[[step]]").count(),
+            "{}",
+            file.display()
+        );
+        // Every expect step checked something, and something was expected.
+        let expects: Vec<_> = steps.iter().filter(|s| s["what"] == "expect").collect();
+        assert!(!expects.is_empty(), "{} expects nothing", file.display());
+        for e in expects {
+            assert!(
+                !e["checked"].as_array().unwrap().is_empty(),
+                "{}: {e}",
+                file.display()
+            );
+        }
+    }
 }
 
 #[test]
-fn a_scenario_replays_with_its_transcript() {
-    let path = scenario_file(
-        "withdraw.scenario",
-        "# bob withdraws what alice sent him\n\
-         transfer alice 3 eth to bob with-fee\n\
-         withdraw bob 2 eth\n\
-         commit\n\
-         wait window\n\
-         finalize\n\
-         payout\n",
-    );
-    let (ok, out) = bulwark(&["scenario".as_ref(), "run".as_ref(), path.as_os_str()]);
-    assert!(ok, "{out}");
+fn every_shipped_scenario_passes_on_anvil() {
+    every_shipped_scenario_passes(L1Kind::Anvil);
+}
+
+#[test]
+fn every_shipped_scenario_passes_on_hardhat() {
+    every_shipped_scenario_passes(L1Kind::Hardhat);
+}
+
+#[test]
+fn the_fraud_scenario_prints_the_game_move_by_move() {
+    let file = root().join("scenarios/fraud-challenge.toml");
+    let (ok, out, err) = bulwark(&["scenario".as_ref(), "run".as_ref(), file.as_os_str()]);
+    assert!(ok, "{out}{err}");
     for line in [
-        "replaying 6 actions",
-        "> withdraw bob 2 eth",
-        "batch 2: 0 messages, 2 records",
-        "batch 2 is final",
-        "withdrawal: 2000000000000000 of token 0 paid to bob",
-        "finalizeWithdrawal replay refused: AlreadyPaid",
-        "every prediction and invariant held over 6 actions",
+        "scenario \"fraud challenge won by the challenger\"",
+        "commit-lie from-step 0 defend claims",
+        "watcher opens a game against batch 2",
+        "defender reveals 2 hashes below the root",
+        "watcher runs the one-step of step 0",
+        "-> the claim is false",
+        "watcher resolves it: ChallengerWon",
+        "ok: winner challenger",
+        "ok: l2-eth alice 2379.9",
+        "passed: every prediction, invariant and expectation held over",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }
 
-#[test]
-fn a_bad_line_is_named_and_nothing_runs() {
-    let path = scenario_file("bad.scenario", "commit\nwait forever\n");
-    let (ok, out) = bulwark(&["scenario".as_ref(), "run".as_ref(), path.as_os_str()]);
-    assert!(!ok, "{out}");
-    assert!(out.contains("line 2: unknown wait"), "{out}");
-    assert!(!out.contains("replaying"), "{out}");
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scenarios");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
 
-    let missing = path.with_file_name("missing.scenario");
-    let (ok, out) = bulwark(&["scenario".as_ref(), "run".as_ref(), missing.as_os_str()]);
+#[test]
+fn a_failed_expectation_names_its_step_and_line() {
+    let text = fs::read_to_string(root().join("scenarios/deposits.toml"))
+        .unwrap()
+        .replace("alice = 2325", "alice = 2324");
+    let file = scratch("wrong-expectation.toml", &text);
+    let (ok, out, err) = bulwark(&["scenario".as_ref(), "run".as_ref(), file.as_os_str()]);
     assert!(!ok, "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        out.contains("reading scenario") && out.contains("missing.scenario"),
-        "{out}"
+        err.contains("step 8 (line 50, expect) failed: expected l2-eth alice 2324, found 2325"),
+        "{err}"
+    );
+    // The steps before it ran and were reported.
+    assert!(out.contains("ok: bridge-eth 6333"), "{out}");
+
+    let (ok, report, _) = run_json(&file, L1Kind::Anvil);
+    assert!(!ok);
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["failed"]["step"], 8);
+    assert_eq!(report["failed"]["line"], 50);
+}
+
+#[test]
+fn a_malformed_file_is_refused_in_one_line_and_nothing_runs() {
+    let head = "name = \"bad\"\nactors = [\"alice\"]\n\n[[step]]\n";
+    for (name, body, expected) in [
+        (
+            "units.toml",
+            "do = \"deposit\"\nuser = \"alice\"\nunits = 70000\n",
+            "line 7, field `units`: invalid value: integer `70000`, expected u16",
+        ),
+        (
+            "verb.toml",
+            "do = \"fly\"\n",
+            "line 5, field `do`: unknown variant `fly`",
+        ),
+        (
+            "lie.toml",
+            "do = \"commit-lie\"\nlie = \"trace-step\"\ndefense = \"claims\"\n",
+            "line 4, field `step`: this lie needs the step it starts at",
+        ),
+        (
+            "actor.toml",
+            "do = \"escape\"\nuser = \"bob\"\n",
+            "line 4: step 1 names bob, who is not in `actors`",
+        ),
+        ("syntax.toml", "do = \"commit\"\nunits = \n", "line 6"),
+    ] {
+        let file = scratch(name, &format!("{head}{body}"));
+        let (ok, out, err) = bulwark(&["scenario".as_ref(), "run".as_ref(), file.as_os_str()]);
+        assert!(!ok, "{name}: {out}");
+        assert!(out.is_empty(), "{name}: nothing runs, but: {out}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        assert!(err.contains(expected), "{name}: {err}");
+    }
+
+    let missing = scratch("x.toml", "").with_file_name("missing.toml");
+    let (ok, _, err) = bulwark(&["scenario".as_ref(), "run".as_ref(), missing.as_os_str()]);
+    assert!(!ok);
+    assert!(
+        err.contains("reading scenario") && err.contains("missing.toml"),
+        "{err}"
     );
 }

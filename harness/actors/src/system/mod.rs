@@ -3,17 +3,19 @@
 //! [`Model`](model::Model) predicting each outcome, and every invariant
 //! checked after each action ([`check`]). Property tests generate the
 //! histories; a failing one shrinks to a short history printed as a
-//! transcript and written as a scenario, one action per line.
+//! transcript and written as a scenario file ([`file`]).
 
 pub mod action;
 pub mod check;
 mod exits;
+pub mod file;
 mod games;
 pub mod model;
+pub mod run;
 mod users;
 pub mod world;
 
-use std::{fmt::Write as _, path::Path};
+use std::path::Path;
 
 pub use action::Action;
 pub use world::World;
@@ -105,18 +107,6 @@ impl World {
         }
         Ok(())
     }
-}
-
-/// A history as a scenario file: a comment header, then one action per line.
-pub fn scenario(history: &[Action], comment: &str) -> String {
-    let mut out = String::new();
-    for line in comment.lines() {
-        let _ = writeln!(out, "# {line}");
-    }
-    for action in history {
-        let _ = writeln!(out, "{action}");
-    }
-    out
 }
 
 /// Writes `text` to `path` whole (a temporary file renamed into place).

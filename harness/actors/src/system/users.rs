@@ -319,6 +319,10 @@ impl World {
             if lie.is_some() { ", lying" } else { "" },
             report.sent.gas_used
         ));
+        // What an auditor asks of a batch: which steps the STF skipped, and why.
+        for step in report.steps.iter().filter(|s| !s.outcome.is_applied()) {
+            self.log(format!("    step {}: {}", step.step, step.outcome));
+        }
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use bulwark_chain::{
     ChainError, Deployment,
     bindings::{Revert, Rollup},
     dispute::{self, l1_time},
-    node::{Snapshot, one_second_blocks},
+    node::{L1Kind, Snapshot, one_second_blocks},
     send,
 };
 use bulwark_engine::{Header, NEW_ACCOUNT, RecordBytes, TokenId};
@@ -71,6 +71,8 @@ pub struct World {
     pub(super) stale: bool,
     /// What happened in the running case, one line per event.
     pub transcript: Vec<String>,
+    /// The custom errors the last action's calls were refused with, as predicted.
+    pub refused: Vec<String>,
     /// How often each kind of event happened, over every case run: what
     /// the histories reached.
     pub coverage: BTreeMap<String, u64>,
@@ -81,6 +83,13 @@ impl World {
     /// header naming the sequencer's accounts, both sequencers staked, batch 1
     /// final. Then snapshots.
     pub async fn start() -> Result<Self, Failure> {
+        Self::start_on(L1Kind::Anvil).await
+    }
+
+    /// [`start`](Self::start) on the given L1 client. On anvil every block is
+    /// one second after the one before (the model predicts deadlines to the
+    /// second); Hardhat's node stamps blocks by its clock.
+    pub async fn start_on(l1: L1Kind) -> Result<Self, Failure> {
         let names = USERS
             .iter()
             .chain(&["watcher", "mallory", "sequencer-b"])
@@ -88,10 +97,13 @@ impl World {
             .collect();
         let config = DevnetConfig {
             users: names,
+            l1,
             ..DevnetConfig::default()
         };
         let mut devnet = Devnet::start(&config).await?;
-        one_second_blocks(&devnet.deployer.provider).await?;
+        if l1 == L1Kind::Anvil {
+            one_second_blocks(&devnet.deployer.provider).await?;
+        }
         let d = devnet.deployment.clone();
         let mut all = devnet.users.clone();
         let seq_b = all.pop().ok_or(Failure::Setup("no second sequencer"))?;
@@ -163,6 +175,7 @@ impl World {
             censor: Censor::Nobody,
             stale: false,
             transcript: Vec::new(),
+            refused: Vec::new(),
             coverage: BTreeMap::new(),
         })
     }
@@ -187,6 +200,7 @@ impl World {
         self.censor = Censor::Nobody;
         self.stale = false;
         self.transcript.clear();
+        self.refused.clear();
         self.devnet.sequencer = self.sequencer_for(0).await?;
         Ok(())
     }
@@ -240,6 +254,7 @@ impl World {
     /// every invariant.
     pub async fn apply(&mut self, action: Action) -> Result<(), Failure> {
         self.log(format!("> {action}"));
+        self.refused.clear();
         match action {
             Action::Deposit {
                 user,
@@ -312,6 +327,7 @@ impl World {
         match (expected, result) {
             (Ok(()), Ok(value)) => Ok(Some(value)),
             (Err(name), Err(e)) if revert_name(&e).as_deref() == Some(name) => {
+                self.refused.push(name.to_owned());
                 self.tally(format!("{what} refused: {name}"));
                 self.log(format!("  {what} refused: {name}"));
                 Ok(None)
