@@ -7,7 +7,7 @@ ARTIFACTS := out/Rollup.sol/Rollup.json
 SOL_SOURCES := $(shell find contracts script -name '*.sol' 2>/dev/null)
 CARGO ?= cargo
 
-.PHONY: demo test test-forge test-cargo lint build bench gas clean
+.PHONY: demo test test-forge test-cargo lint build browser bench gas clean
 
 demo: build
 	$(CARGO) run -p bulwark -- demo
@@ -17,8 +17,12 @@ test: test-forge test-cargo
 test-forge: $(NPM_STAMP)
 	npx forge test
 
-test-cargo: build
+test-cargo: build browser
 	$(CARGO) test --workspace
+
+# The dispute replay's HTML page is opened in headless Chromium by its test (Debian's package).
+browser:
+	tools/install-chromium.sh
 
 # Formatting and lints, as CI runs them: rustfmt (rustfmt.toml), clippy with warnings denied, forge fmt.
 lint: build

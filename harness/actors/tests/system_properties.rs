@@ -117,7 +117,7 @@ proptest::proptest! {
         let read: Vec<Action> = parsed
             .plan()
             .filter_map(|(_, step)| match step {
-                system::file::Planned::Act(action) => Some(action),
+                system::file::Planned::Act(action, _) => Some(action),
                 system::file::Planned::Expect(_) => None,
             })
             .collect();

@@ -15,6 +15,7 @@ mod error;
 pub mod follow;
 pub mod history;
 pub mod node;
+pub mod replay;
 pub mod safe;
 mod tx;
 

@@ -5,6 +5,7 @@
 mod deploy;
 mod devnet;
 mod keys;
+mod replay;
 mod rpc;
 mod scenario;
 mod serve;
@@ -117,6 +118,11 @@ enum Command {
         #[arg(long, default_value = "target/gas.json")]
         json: PathBuf,
     },
+    /// Replay dispute games move by move, as text, JSON or an HTML page with a picture.
+    Dispute {
+        #[command(subcommand)]
+        command: replay::DisputeCommand,
+    },
     /// Run scenario files: actors, steps and expectations in TOML (docs/SCENARIOS.md).
     ///
     /// The shipped ones are under scenarios/; the system property tests write their shrunk
@@ -129,6 +135,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Output piped into a reader that stops early (`bulwark … | head`) ends the process
+    // quietly, as other command-line tools do, instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: called before any other thread could be writing; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Without RUST_LOG: the services' own progress, warnings from the harness, nothing from
     // dependencies (a TLS verifier logging its refusal would double the one-line error).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -167,6 +180,7 @@ async fn run(command: Command) -> eyre::Result<()> {
             json,
         } => gas(l1, &sizes, &traces, &json).await,
         Command::Scenario { command } => scenario::run(command).await,
+        Command::Dispute { command } => replay::run(command).await,
     }
 }
 

@@ -14,6 +14,8 @@ use clap::{Args, Subcommand};
 use eyre::{WrapErr, bail};
 use serde_json::json;
 
+use crate::replay::{self, Record};
+
 /// `bulwark scenario`'s subcommands.
 #[derive(Subcommand, Debug)]
 pub enum ScenarioCommand {
@@ -36,6 +38,10 @@ pub struct RunArgs {
     /// Print one JSON object (every step's report) instead of the transcript.
     #[arg(long)]
     pub json: bool,
+    /// Write the run's record here (every dispute game, read back from L1 at the end) for
+    /// `bulwark dispute replay --record FILE`; written whether the run passes or fails.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// Runs a `bulwark scenario` subcommand.
@@ -77,6 +83,27 @@ async fn run_file(args: RunArgs) -> eyre::Result<()> {
         }
     })
     .await;
+    if let Some(path) = &args.record {
+        let provider = &world.devnet().deployer.provider;
+        let deployment = &world.devnet().deployment;
+        let record = Record {
+            scenario: scenario.name.clone(),
+            file: name.clone(),
+            l1: args.l1.to_string(),
+            passed: result.is_ok(),
+            deployment: serde_json::from_str(&deployment.to_json()).expect("a deployment is JSON"),
+            games: replay::games_for_record(provider, deployment).await?,
+        };
+        record.save(path)?;
+        if !json {
+            println!(
+                "recorded {} dispute game{} in {}",
+                record.games.len(),
+                if record.games.len() == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+    }
     match result {
         Ok(reports) => {
             if json {

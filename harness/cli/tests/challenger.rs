@@ -150,10 +150,11 @@ async fn the_challenger_process_wins_against_a_false_batch(kind: L1Kind) {
     assert_eq!(game.batch, 2, "the false batch, not the honest one");
     assert_eq!(game.defender, thief);
 
-    // The sequencer never defends: its clock runs out and the challenger claims the win.
+    // The batch's trace has one step: the challenger runs the one-step at once and wins
+    // (the sequencer never answers; had it a move to make, its clock would run out here).
     advance_time(&provider, d.params.clock + 1).await.unwrap();
     let rollup = Rollup::new(d.rollup, &provider);
-    // Won on time, then resolved: the tip rewinds past the false batch.
+    // Won, then resolved: the tip rewinds past the false batch.
     wait_for(|| async {
         let games = dispute::games(&provider, d.dispute).await.unwrap();
         let resolved = games[0].status == GameStatus::ChallengerWon && games[0].resolved;
@@ -161,6 +162,52 @@ async fn the_challenger_process_wins_against_a_false_batch(kind: L1Kind) {
     })
     .await;
     assert_eq!(dispute::games(&provider, d.dispute).await.unwrap().len(), 1);
+
+    // The game replays from the chain alone, as an auditor would read it.
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "dispute",
+            "replay",
+            "--rpc-url",
+            &rpc,
+            "--json",
+            "--deployment",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let games: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let game = &games[0];
+    assert_eq!(
+        (game["id"].as_u64(), game["batch"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(game["status"], "ChallengerWon");
+    assert_eq!(game["defender"], serde_json::json!(thief));
+    let moves: Vec<_> = game["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["move"].as_str().unwrap(), m["side"].as_str().unwrap()))
+        .collect();
+    // A one-step trace: the challenger steps at once, and the step refutes the claim.
+    assert_eq!(
+        moves,
+        [
+            ("open", "challenger"),
+            ("step", "challenger"),
+            ("resolve", "challenger")
+        ]
+    );
+    let step = &game["oneStep"];
+    assert_eq!(step["kind"], "message");
+    assert_eq!(step["engine"]["postRoot"], step["postRoot"]);
+    assert_ne!(step["postRoot"], step["claimed"]);
 }
 
 #[tokio::test]
@@ -182,6 +229,16 @@ async fn an_unfunded_challenger_or_a_stale_file_is_refused() {
     let (_, err) = challenger(&rpc, &file, DEV_KEYS[5], &[]);
     assert!(err.contains("has no code at its Rollup address"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // A replay against a stale file is refused the same way, before any read.
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["dispute", "replay", "--rpc-url", &rpc, "--deployment"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("has no code at its Rollup address"), "{err}");
 }
 
 /// Polls `probe` every 100 ms until it yields (60 s at most).

@@ -26,6 +26,9 @@ pub const ACTORS: [&str; 8] = [
     "keeper",
 ];
 
+/// The most times one step may repeat.
+pub const MAX_REPEAT: u16 = 64;
+
 /// A scenario file as written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +248,8 @@ pub enum Step {
         units: u16,
         #[serde(default)]
         to: DepositTo,
+        #[serde(default = "once", skip_serializing_if = "is_once")]
+        repeat: u16,
     },
     /// A user signs an L2 transfer (carried by the next commit).
     Transfer {
@@ -257,6 +262,8 @@ pub enum Step {
         fee: bool,
         #[serde(default, skip_serializing_if = "is_none_flaw")]
         flaw: FlawName,
+        #[serde(default = "once", skip_serializing_if = "is_once")]
+        repeat: u16,
     },
     /// A user signs an L2 withdrawal to its own L1 address.
     Withdraw {
@@ -268,6 +275,8 @@ pub enum Step {
         fee: bool,
         #[serde(default, skip_serializing_if = "is_none_flaw")]
         flaw: FlawName,
+        #[serde(default = "once", skip_serializing_if = "is_once")]
+        repeat: u16,
     },
     /// A user queues a forced withdrawal on L1.
     ForceWithdrawal {
@@ -277,6 +286,8 @@ pub enum Step {
         units: u16,
         #[serde(default)]
         from: Whose,
+        #[serde(default = "once", skip_serializing_if = "is_once")]
+        repeat: u16,
     },
     /// The sequencer commits the truth.
     Commit {},
@@ -319,6 +330,14 @@ pub enum Step {
     Escape { user: User },
     /// Expectations about the state after the step before.
     Expect(Box<Expect>),
+}
+
+fn once() -> u16 {
+    1
+}
+
+fn is_once(n: &u16) -> bool {
+    *n == 1
 }
 
 fn is_false(b: &bool) -> bool {
@@ -439,8 +458,8 @@ pub struct Parsed {
 /// A step as it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Planned<'a> {
-    /// An action of the world.
-    Act(Action),
+    /// An action of the world, run this many times in a row.
+    Act(Action, u16),
     /// Expectations about the state after the step before.
     Expect(&'a Expect),
 }
@@ -453,7 +472,7 @@ impl Parsed {
             .iter()
             .zip(&self.lines)
             .map(|(step, &line)| match step.action() {
-                Ok(action) => (line, Planned::Act(action)),
+                Ok(action) => (line, Planned::Act(action, step.repeat())),
                 Err(expect) => (line, Planned::Expect(expect)),
             })
     }
@@ -488,6 +507,12 @@ pub fn parse(text: &str) -> Result<Parsed, FileError> {
             field: Some(field.into()),
             reason,
         };
+        if !(1..=MAX_REPEAT).contains(&step.repeat()) {
+            return Err(error(
+                "repeat",
+                format!("repeat must be 1 to {MAX_REPEAT}, not {}", step.repeat()),
+            ));
+        }
         match step {
             Step::CommitLie {
                 lie: LieKind::FromStep | LieKind::TraceStep,
@@ -564,6 +589,7 @@ impl Step {
                 token,
                 units,
                 to,
+                ..
             } => Action::Deposit {
                 user: user.id(),
                 token: token.into(),
@@ -585,6 +611,7 @@ impl Step {
                 units,
                 fee,
                 flaw,
+                ..
             } => Action::Transfer {
                 from: from.id(),
                 to: to.id(),
@@ -599,6 +626,7 @@ impl Step {
                 units,
                 fee,
                 flaw,
+                ..
             } => Action::Withdraw {
                 user: user.id(),
                 token: token.into(),
@@ -611,6 +639,7 @@ impl Step {
                 token,
                 units,
                 from,
+                ..
             } => Action::ForceWithdrawal {
                 user: user.id(),
                 token: token.into(),
@@ -670,6 +699,17 @@ impl Step {
         })
     }
 
+    /// How many times in a row the step runs.
+    pub fn repeat(&self) -> u16 {
+        match *self {
+            Self::Deposit { repeat, .. }
+            | Self::Transfer { repeat, .. }
+            | Self::Withdraw { repeat, .. }
+            | Self::ForceWithdrawal { repeat, .. } => repeat,
+            _ => 1,
+        }
+    }
+
     /// The users this step names.
     fn users(&self) -> Vec<UserId> {
         let users: Vec<User> = match *self {
@@ -715,6 +755,7 @@ impl From<Action> for Step {
                         User::Carol => DepositTo::Carol,
                     },
                 },
+                repeat: 1,
             },
             Action::Transfer {
                 from,
@@ -730,6 +771,7 @@ impl From<Action> for Step {
                 units,
                 fee,
                 flaw: flaw.into(),
+                repeat: 1,
             },
             Action::Withdraw {
                 user,
@@ -743,6 +785,7 @@ impl From<Action> for Step {
                 units,
                 fee,
                 flaw: flaw.into(),
+                repeat: 1,
             },
             Action::ForceWithdrawal {
                 user,
@@ -754,6 +797,7 @@ impl From<Action> for Step {
                 token: token.into(),
                 units,
                 from: if own { Whose::Own } else { Whose::Another },
+                repeat: 1,
             },
             Action::Commit => Self::Commit {},
             Action::CommitLie { lie, defense } => {
@@ -1023,19 +1067,25 @@ l2-eth = { alice = 2500, bob = "1999.9" }
             [
                 (
                     6,
-                    Planned::Act(Action::Deposit {
-                        user: 0,
-                        token: Token::Eth,
-                        units: 500,
-                        target: Target::Own
-                    })
+                    Planned::Act(
+                        Action::Deposit {
+                            user: 0,
+                            token: Token::Eth,
+                            units: 500,
+                            target: Target::Own
+                        },
+                        1
+                    )
                 ),
                 (
                     11,
-                    Planned::Act(Action::CommitLie {
-                        lie: Lie::From(0),
-                        defense: Defense::Claims
-                    })
+                    Planned::Act(
+                        Action::CommitLie {
+                            lie: Lie::From(0),
+                            defense: Defense::Claims
+                        },
+                        1
+                    )
                 ),
             ]
         );
@@ -1126,6 +1176,12 @@ l2-eth = { alice = 2500, bob = "1999.9" }
                 6,
                 Some("past"),
                 "forever",
+            ),
+            (
+                "do = \"withdraw\"\nuser = \"alice\"\nunits = 1\nrepeat = 0\n",
+                8,
+                Some("repeat"),
+                "repeat must be 1 to 64, not 0",
             ),
         ] {
             let err = error(&format!("{head}{body}"));

@@ -87,7 +87,8 @@ pub async fn run(
     let mut reports: Vec<StepReport> = Vec::new();
     for (i, (line, planned)) in parsed.plan().enumerate() {
         let what = match planned {
-            Planned::Act(action) => action.to_string(),
+            Planned::Act(action, 1) => action.to_string(),
+            Planned::Act(action, times) => format!("{action} (x{times})"),
             Planned::Expect(_) => "expect".to_owned(),
         };
         let failed = |reason: String, transcript: Vec<String>| {
@@ -100,19 +101,21 @@ pub async fn run(
             })
         };
         let report = match planned {
-            Planned::Act(action) => {
+            Planned::Act(action, times) => {
                 let provider = world.keeper().provider.clone();
                 let from = block_number(&provider)
                     .await
                     .map_err(|e| failed(e.to_string(), Vec::new()))?;
-                let seen = world.transcript.len();
-                let result = world.apply(action).await;
-                let transcript = world
-                    .transcript
-                    .get(seen + 1..)
-                    .unwrap_or_default()
-                    .to_vec();
-                result.map_err(|e| failed(e.to_string(), transcript.clone()))?;
+                let (mut transcript, mut refused) = (Vec::new(), Vec::new());
+                for _ in 0..times {
+                    let seen = world.transcript.len();
+                    let result = world.apply(action).await;
+                    // The first line repeats the step itself.
+                    let new = world.transcript.get(seen + 1..).unwrap_or_default();
+                    transcript.extend_from_slice(new);
+                    result.map_err(|e| failed(e.to_string(), transcript.clone()))?;
+                    refused.extend(world.refused.iter().cloned());
+                }
                 let gas = gas_since(&provider, from)
                     .await
                     .map_err(|e| failed(e.to_string(), transcript.clone()))?;
@@ -121,7 +124,7 @@ pub async fn run(
                     line,
                     what,
                     transcript,
-                    refused: world.refused.clone(),
+                    refused,
                     gas: Some(gas),
                     checked: Vec::new(),
                 }
