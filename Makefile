@@ -1,5 +1,5 @@
 # Bulwark's two entry points, each setting up what it needs on a fresh machine:
-#   make demo   runs the end-to-end demo on a local anvil
+#   make demo   runs the end-to-end demo on a local anvil, then the fraud scenario and its replay page
 #   make test   runs every test: forge (unit, fuzz, vectors) and cargo (engine, e2e on anvil and Hardhat's node)
 
 NPM_STAMP := node_modules/.installed
@@ -11,6 +11,10 @@ CARGO ?= cargo
 
 demo: build
 	$(CARGO) run -p bulwark -- demo
+	@echo
+	@echo "== an auditor's view: the fraud scenario file, and its game replayed as a page (docs/SCENARIOS.md) =="
+	$(CARGO) run -q -p bulwark -- scenario run scenarios/fraud-challenge.toml --record target/replay/fraud-challenge.json
+	$(CARGO) run -q -p bulwark -- dispute replay --record target/replay/fraud-challenge.json --html target/replay/fraud-challenge.html
 
 test: test-forge test-cargo
 
