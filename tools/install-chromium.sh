@@ -14,6 +14,6 @@ else
   exit 1
 fi
 echo "installing Debian's chromium for the replay's browser test ..."
-"${as_root[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q chromium
+${as_root[@]+"${as_root[@]}"} apt-get update -q
+DEBIAN_FRONTEND=noninteractive ${as_root[@]+"${as_root[@]}"} apt-get install -y -q chromium
 command -v chromium >/dev/null

@@ -114,6 +114,16 @@ pub enum ChainError {
         event: &'static str,
         index: u64,
     },
+    /// No commit of a game's batch carries the trace root the game opened on.
+    #[error(
+        "game {game}: no commit of batch {batch} with trace root {trace_root} before block {block}"
+    )]
+    GameCommitMissing {
+        game: u64,
+        batch: u64,
+        trace_root: B256,
+        block: u64,
+    },
     /// Batches are not numbered 1, 2, 3, ... in the events read.
     #[error("batch log #{position} has index {index}; batches are not contiguous")]
     BatchGap { position: usize, index: u64 },

@@ -138,6 +138,15 @@ pub struct OneStep {
     pub post_root: B256,
     /// What the defender's leaf claimed.
     pub claimed: B256,
+    /// Whether it is the trace's last step, whose leaf must also equal the
+    /// batch's claimed state root.
+    pub last: bool,
+    /// Whether the step refuted the defender (as the contract decides: the
+    /// computed post-root differs from the leaf, or the last leaf differs
+    /// from the state root).
+    pub refuted: bool,
+    /// The verdict in words.
+    pub verdict: String,
     /// The engine's own run of the same witness.
     pub engine: EngineRun,
     /// Bytes of witness sent.
@@ -180,8 +189,9 @@ pub async fn read_game<P: Provider>(
     let mut blocks: HashMap<u64, u64> = HashMap::new();
     let mut last_reveal: Option<(u64, usize)> = None;
     let mut opened_at = deployment.deploy_block;
+    let mut opened_root = None;
     let mut step_tx: Option<(B256, usize)> = None;
-    let mut witness: Option<Vec<u8>> = None;
+    let mut witness: Option<Option<Vec<u8>>> = None;
     for log in &logs {
         let (tx_hash, block) = match (log.transaction_hash, log.block_number) {
             (Some(t), Some(b)) => (t, b),
@@ -193,7 +203,9 @@ pub async fn read_game<P: Provider>(
         };
         let kind = match log.topic0() {
             Some(t) if *t == DisputeGame::GameOpened::SIGNATURE_HASH => {
+                let e = decode::<DisputeGame::GameOpened>(log, "GameOpened")?;
                 opened_at = block;
+                opened_root = Some(e.traceRoot);
                 MoveKind::Open
             }
             Some(t) if *t == DisputeGame::Revealed::SIGNATURE_HASH => {
@@ -271,9 +283,14 @@ pub async fn read_game<P: Provider>(
                 event: "a game event",
             })?;
         if matches!(kind, MoveKind::Step { .. }) {
-            witness = DisputeGame::stepCall::abi_decode(tx.input())
-                .ok()
-                .map(|call| call.witness.to_vec());
+            // Sent straight to the game: its calldata is the witness. A step sent
+            // through another contract leaves none to read here.
+            witness = Some(
+                DisputeGame::stepCall::abi_decode(tx.input())
+                    .ok()
+                    .filter(|_| tx.to() == Some(deployment.dispute))
+                    .map(|call| call.witness.to_vec()),
+            );
         }
         let receipt = provider
             .get_transaction_receipt(tx_hash)
@@ -313,7 +330,13 @@ pub async fn read_game<P: Provider>(
         });
     }
 
-    let commit = committed(provider, deployment, view.batch, opened_at, max_range).await?;
+    let trace_root = opened_root.ok_or(ChainError::LogWithoutTx {
+        event: "GameOpened",
+    })?;
+    let commit = committed(
+        provider, deployment, id, view.batch, trace_root, opened_at, max_range,
+    )
+    .await?;
     let one_step = match (moves.iter().find_map(step_of), witness) {
         (Some((step, claimed, post_root)), Some(bytes)) => Some(
             one_step(
@@ -325,8 +348,9 @@ pub async fn read_game<P: Provider>(
                     claimed,
                     post_root,
                     pre_root: view.pre_root,
+                    last: step + 1 == 1u64 << view.trace_depth.min(63),
                 },
-                &bytes,
+                bytes.as_deref(),
             )
             .await?,
         ),
@@ -425,53 +449,66 @@ struct StepRun {
     claimed: B256,
     post_root: B256,
     pre_root: B256,
+    last: bool,
 }
 
 /// Decodes the witness as the step's kind (messages first, then records,
-/// then identity steps) and runs it through the engine.
+/// then identity steps) and runs it through the engine, anchored as the
+/// contract anchors it: to the Bridge's hash of message `msgsBefore + step`,
+/// or to record `step - messages` of the batch's data root.
 async fn one_step<P: Provider>(
     provider: &P,
     deployment: &Deployment,
     commit: &Rollup::BatchCommitted,
     run: StepRun,
-    bytes: &[u8],
+    bytes: Option<&[u8]>,
 ) -> Result<OneStep, ChainError> {
     let messages = commit.msgsAfter.saturating_sub(commit.msgsBefore);
+    let records = u64::from(commit.recordCount);
     let (kind, name) = if run.step < messages {
         (InputKind::Message, "message")
-    } else if run.step < messages + u64::from(commit.recordCount) {
+    } else if run.step < messages.saturating_add(records) {
         (InputKind::Record, "record")
     } else {
         (InputKind::Identity, "identity")
     };
+    let anchor = match kind {
+        InputKind::Message => {
+            let index = commit.msgsBefore.saturating_add(run.step);
+            let hash = Bridge::new(deployment.bridge, provider)
+                .messageHash(index)
+                .call()
+                .await
+                .map_err(|e| ChainError::contract("messageHash", &e))?;
+            StepAnchor::Message { hash }
+        }
+        InputKind::Record => StepAnchor::Record {
+            position: u32::try_from(run.step - messages).unwrap_or(u32::MAX),
+            data_root: commit.dataRoot,
+        },
+        InputKind::Identity => StepAnchor::Identity,
+    };
     let domain = Domain::new(deployment.chain_id, deployment.rollup);
-    let (input, engine) = match StepWitness::decode(bytes, kind) {
-        Err(e) => (
+    let (input, engine) = match bytes.map(|b| StepWitness::decode(b, kind)) {
+        None => (
+            String::from("unknown"),
+            EngineRun::Refused {
+                reason: "the step was sent through another contract: its witness is not in \
+                         the transaction's calldata"
+                    .into(),
+            },
+        ),
+        Some(Err(e)) => (
             String::from("undecodable witness"),
             EngineRun::Refused {
                 reason: format!("the witness does not decode: {e}"),
             },
         ),
-        Ok(witness) => {
-            let (step, anchor) = match &witness.input {
-                StepInput::Message(m) => {
-                    let hash = Bridge::new(deployment.bridge, provider)
-                        .messageHash(m.index)
-                        .call()
-                        .await
-                        .map_err(|e| ChainError::contract("messageHash", &e))?;
-                    (Step::Message(*m), StepAnchor::Message { hash })
-                }
-                StepInput::Record {
-                    position, record, ..
-                } => (
-                    Step::Record(*record),
-                    StepAnchor::Record {
-                        position: *position,
-                        data_root: commit.dataRoot,
-                    },
-                ),
-                StepInput::Identity => (Step::Identity, StepAnchor::Identity),
+        Some(Ok(witness)) => {
+            let step = match &witness.input {
+                StepInput::Message(m) => Step::Message(*m),
+                StepInput::Record { record, .. } => Step::Record(*record),
+                StepInput::Identity => Step::Identity,
             };
             let engine = match verify_step_outcome(run.pre_root, &domain, &anchor, &witness) {
                 Ok((post_root, outcome)) => EngineRun::Ran {
@@ -485,6 +522,19 @@ async fn one_step<P: Provider>(
             (step.to_string(), engine)
         }
     };
+    let (refuted, verdict) = if run.post_root != run.claimed {
+        (
+            true,
+            "the claim is false: the step computes another post-root",
+        )
+    } else if run.last && run.claimed != commit.stateRoot {
+        (
+            true,
+            "the step matches the claim, but the last leaf is not the batch's state root",
+        )
+    } else {
+        (false, "the claim holds")
+    };
     Ok(OneStep {
         step: run.step,
         kind: name.into(),
@@ -492,16 +542,23 @@ async fn one_step<P: Provider>(
         pre_root: run.pre_root,
         post_root: run.post_root,
         claimed: run.claimed,
+        last: run.last,
+        refuted,
+        verdict: verdict.into(),
         engine,
-        witness_bytes: bytes.len(),
+        witness_bytes: bytes.map_or(0, <[u8]>::len),
     })
 }
 
-/// The commit of `batch` in force when its game opened at block `opened_at`.
+/// The commit of `batch` the game opened on: the newest before the game
+/// whose trace root is the one the game started from (a rewound batch index
+/// is committed again with another).
 async fn committed<P: Provider>(
     provider: &P,
     deployment: &Deployment,
+    game: u64,
     batch: u64,
+    trace_root: B256,
     opened_at: u64,
     max_range: u64,
 ) -> Result<Rollup::BatchCommitted, ChainError> {
@@ -517,11 +574,18 @@ async fn committed<P: Provider>(
         max_range,
     )
     .await?;
-    let log = logs.last().ok_or(ChainError::BatchGap {
-        position: 0,
-        index: batch,
-    })?;
-    decode::<Rollup::BatchCommitted>(log, "BatchCommitted")
+    for log in logs.iter().rev() {
+        let commit = decode::<Rollup::BatchCommitted>(log, "BatchCommitted")?;
+        if commit.traceRoot == trace_root {
+            return Ok(commit);
+        }
+    }
+    Err(ChainError::GameCommitMissing {
+        game,
+        batch,
+        trace_root,
+        block: opened_at,
+    })
 }
 
 /// `eth_getLogs` over `from..=to` in pages of at most `max_range` blocks,

@@ -133,15 +133,37 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    // Output piped into a reader that stops early (`bulwark … | head`) ends the process
-    // quietly, as other command-line tools do, instead of a panic in `println!`.
+fn main() -> ExitCode {
+    let command = Cli::parse().command;
+    // A one-shot command's output piped into a reader that stops early (`bulwark … | head`)
+    // ends the process quietly, as other command-line tools do, instead of a panic in
+    // `println!`. Long-running services keep Rust's default: a closed pipe is an error they
+    // survive, not a signal that kills them.
     #[cfg(unix)]
-    // SAFETY: called before any other thread could be writing; restores the default action.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    if !matches!(
+        command,
+        Command::Sequencer(_) | Command::Challenger(_) | Command::Devnet(_)
+    ) {
+        // SAFETY: no other thread exists yet (the runtime starts below); this only restores
+        // the default action for SIGPIPE.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
     }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async_main(command))
+}
+
+async fn async_main(command: Command) -> ExitCode {
     // Without RUST_LOG: the services' own progress, warnings from the harness, nothing from
     // dependencies (a TLS verifier logging its refusal would double the one-line error).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -153,7 +175,7 @@ async fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse().command).await {
+    match run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, the causes joined by ": "; RUST_LOG=debug shows more.

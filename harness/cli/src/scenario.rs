@@ -83,33 +83,29 @@ async fn run_file(args: RunArgs) -> eyre::Result<()> {
         }
     })
     .await;
-    if let Some(path) = &args.record {
-        let provider = &world.devnet().deployer.provider;
-        let deployment = &world.devnet().deployment;
-        let record = Record {
-            scenario: scenario.name.clone(),
-            file: name.clone(),
-            l1: args.l1.to_string(),
-            passed: result.is_ok(),
-            deployment: serde_json::from_str(&deployment.to_json()).expect("a deployment is JSON"),
-            games: replay::games_for_record(provider, deployment).await?,
-        };
-        record.save(path)?;
-        if !json {
-            println!(
-                "recorded {} dispute game{} in {}",
-                record.games.len(),
-                if record.games.len() == 1 { "" } else { "s" },
-                path.display()
-            );
-        }
+    // The record is written whatever the run did; failing to write it never hides the run's
+    // own result.
+    let recorded = match &args.record {
+        Some(path) => Some(record(&world, &args, scenario, result.is_ok(), path).await),
+        None => None,
+    };
+    let record_error = match &recorded {
+        Some(Err(e)) => Some(format!("{e:#}")),
+        _ => None,
+    };
+    if let (Some(Ok(games)), Some(path), false) = (&recorded, &args.record, json) {
+        println!(
+            "recorded {games} dispute game{} in {}",
+            if *games == 1 { "" } else { "s" },
+            path.display()
+        );
     }
     match result {
         Ok(reports) => {
             if json {
                 println!(
                     "{}",
-                    json!({ "scenario": scenario.name, "file": name, "l1": args.l1.to_string(), "passed": true, "steps": reports })
+                    json!({ "scenario": scenario.name, "file": name, "l1": args.l1.to_string(), "passed": true, "steps": reports, "recordError": record_error })
                 );
             } else {
                 println!(
@@ -117,7 +113,10 @@ async fn run_file(args: RunArgs) -> eyre::Result<()> {
                     reports.len()
                 );
             }
-            Ok(())
+            match record_error {
+                Some(e) => bail!("{name}: passed, but the record was not written: {e}"),
+                None => Ok(()),
+            }
         }
         Err(failed) => {
             if json {
@@ -126,6 +125,7 @@ async fn run_file(args: RunArgs) -> eyre::Result<()> {
                     json!({
                         "scenario": scenario.name, "file": name, "l1": args.l1.to_string(), "passed": false,
                         "failed": { "step": failed.step, "line": failed.line, "what": failed.what, "reason": failed.reason, "transcript": failed.transcript },
+                        "recordError": record_error,
                     })
                 );
             } else {
@@ -133,9 +133,35 @@ async fn run_file(args: RunArgs) -> eyre::Result<()> {
                     println!("      {line}");
                 }
             }
-            bail!("{name}: {failed}")
+            match record_error {
+                Some(e) => bail!("{name}: {failed} (and the record was not written: {e})"),
+                None => bail!("{name}: {failed}"),
+            }
         }
     }
+}
+
+/// Writes the run's record: its games read back from L1 before the L1 stops.
+/// Returns how many games it holds.
+async fn record(
+    world: &World,
+    args: &RunArgs,
+    scenario: &file::Scenario,
+    passed: bool,
+    path: &std::path::Path,
+) -> eyre::Result<usize> {
+    let provider = &world.devnet().deployer.provider;
+    let deployment = &world.devnet().deployment;
+    let record = Record {
+        scenario: scenario.name.clone(),
+        file: args.file.display().to_string(),
+        l1: args.l1.to_string(),
+        passed,
+        deployment: serde_json::from_str(&deployment.to_json()).wrap_err("the deployment")?,
+        games: replay::games_for_record(provider, deployment).await?,
+    };
+    record.save(path)?;
+    Ok(record.games.len())
 }
 
 fn print_step(report: &StepReport) {

@@ -97,10 +97,14 @@ fn the_fraud_scenario_prints_the_game_move_by_move() {
     assert!(ok, "{out}{err}");
     for line in [
         "scenario \"fraud challenge won by the challenger\"",
-        "commit-lie from-step 0 defend claims",
-        "watcher opens a game against batch 2",
-        "defender reveals 2 hashes below the root",
-        "watcher runs the one-step of step 0",
+        "transfer alice 3 eth to bob (x16)",
+        "commit-lie from-step 9 defend claims",
+        "batch 2: 1 messages, 16 records, lying",
+        "watcher opens a game against batch 2 (trace depth 5)",
+        "defender reveals 16 hashes below the root",
+        "watcher picks child 4 -> node 20 (depth 4, index 4)",
+        "defender reveals 2 hashes below node 20",
+        "watcher runs the one-step of step 9",
         "-> the claim is false",
         "watcher resolves it: ChallengerWon",
         "ok: winner challenger",
@@ -140,6 +144,45 @@ fn a_failed_expectation_names_its_step_and_line() {
     assert_eq!(report["passed"], false);
     assert_eq!(report["failed"]["step"], 8);
     assert_eq!(report["failed"]["line"], 50);
+}
+
+/// Each kind of expectation fails when the run does not meet it: none holds
+/// vacuously.
+#[test]
+fn refusals_winners_and_gas_ceilings_are_checked() {
+    for (shipped, from, to, expected) in [
+        (
+            "batch-commits.toml",
+            "reverts = \"NotFinal\"",
+            "reverts = \"GamesOpen\"",
+            "expected reverts GamesOpen, found NotFinal",
+        ),
+        (
+            "frivolous-challenge.toml",
+            "winner = \"defender\"",
+            "winner = \"challenger\"",
+            "expected winner challenger, found game 0 DefenderWon",
+        ),
+        (
+            "deposits.toml",
+            "gas-below = 200000",
+            "gas-below = 100000",
+            "expected gas below 100000, found",
+        ),
+        (
+            "fraud-challenge.toml",
+            "tx-gas-below = 250000",
+            "tx-gas-below = 140000",
+            "expected every transaction's gas below 140000, found one of 147",
+        ),
+    ] {
+        let text = fs::read_to_string(root().join("scenarios").join(shipped)).unwrap();
+        assert!(text.contains(from), "{shipped} no longer says {from}");
+        let file = scratch(&format!("mutated-{shipped}"), &text.replace(from, to));
+        let (ok, out, err) = bulwark(&["scenario".as_ref(), "run".as_ref(), file.as_os_str()]);
+        assert!(!ok, "{shipped}: {out}");
+        assert!(err.contains(expected), "{shipped}: {err}");
+    }
 }
 
 #[test]
@@ -182,6 +225,26 @@ fn a_malformed_file_is_refused_in_one_line_and_nothing_runs() {
     assert!(!ok);
     assert!(
         err.contains("reading scenario") && err.contains("missing.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_record_that_cannot_be_written_fails_the_run_but_hides_nothing() {
+    let file = root().join("scenarios/deposits.toml");
+    let (ok, out, err) = bulwark(&[
+        "scenario".as_ref(),
+        "run".as_ref(),
+        file.as_os_str(),
+        "--record".as_ref(),
+        "/dev/null/record.json".as_ref(),
+    ]);
+    assert!(!ok, "{out}");
+    // The run itself is reported, then why the record is missing.
+    assert!(out.contains("passed: every prediction"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("passed, but the record was not written") && err.contains("/dev/null"),
         "{err}"
     );
 }

@@ -197,10 +197,11 @@ pub struct Expect {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reverts: Option<String>,
     /// The L1 gas of every transaction the step before caused (the honest
-    /// parties' answers included) is at most this.
+    /// parties' answers included), summed, is at most this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas_below: Option<u64>,
-    /// No single transaction of the step before used more gas than this.
+    /// No single transaction of the step before used more gas than this
+    /// (at most this).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_gas_below: Option<u64>,
     /// The newest game was won by this side.
@@ -919,11 +920,15 @@ impl From<Flaw> for FlawName {
     }
 }
 
-/// The 1-based lines of the `[[step]]` headers.
+/// The 1-based lines of the `[[step]]` headers (spaced or commented as
+/// TOML allows).
 fn step_lines(text: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
-        .filter(|(_, l)| l.trim() == "[[step]]")
+        .filter(|(_, l)| {
+            let code = l.split('#').next().unwrap_or_default();
+            code.split_whitespace().collect::<String>() == "[[step]]"
+        })
         .map(|(i, _)| i + 1)
         .collect()
 }
@@ -956,8 +961,8 @@ fn key_line(text: &str, from_line: usize, end: usize, key: &str) -> Option<usize
 
 /// A TOML or schema error as a line and, when the message names one, a field.
 fn locate(text: &str, e: &toml::de::Error) -> FileError {
-    let offset = e.span().map_or(0, |s| s.start);
-    let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+    let offset = e.span().map_or(0, |s| s.start).min(text.len());
+    let line = text.get(..offset).unwrap_or(text).matches('\n').count() + 1;
     let reason = e
         .message()
         .lines()
@@ -966,43 +971,27 @@ fn locate(text: &str, e: &toml::de::Error) -> FileError {
         .collect::<Vec<_>>()
         .join("; ");
     // The region the error is about: from its line to the next table header.
-    let end = text[offset.min(text.len())..]
-        .find("\n[")
+    let end = text
+        .get(offset..)
+        .and_then(|rest| rest.find("\n["))
         .map_or(text.len(), |i| offset + i + 1);
-    // serde names a field in backticks: `units`, or the value of one.
-    let named: Vec<&str> = reason.split('`').skip(1).step_by(2).collect();
-    for word in &named {
+    // serde names the offender first, in backticks (`units`, or a bad value);
+    // a value of the wrong type comes quoted (`string "5"`). What follows
+    // ("expected one of `a`, `b`") lists the allowed, not the offender.
+    let offender = reason
+        .split('`')
+        .nth(1)
+        .or_else(|| reason.split('"').nth(1))
+        .filter(|w| !w.is_empty());
+    if let Some(word) = offender {
         if let Some(at) = key_line(text, line, end, word) {
             return FileError {
                 line: at,
-                field: Some((*word).to_owned()),
+                field: Some(word.to_owned()),
                 reason,
             };
         }
-    }
-    // A bad value: the line holding it names the field (the value itself,
-    // else a line whose value contains it, as an inline table does).
-    let start = line_offset(text, line);
-    let holding = |exact: bool, word: &str| {
-        text.get(start..end).and_then(|region| {
-            region.lines().enumerate().find_map(|(i, l)| {
-                let (key, value) = l.split_once('=')?;
-                let value = value.trim().trim_matches('"');
-                let found = if exact {
-                    value == word
-                } else {
-                    value.contains(word)
-                };
-                found.then(|| (line + i, key.trim().to_owned()))
-            })
-        })
-    };
-    let found = named
-        .iter()
-        .find_map(|w| holding(true, w))
-        .or_else(|| named.iter().find_map(|w| holding(false, w)));
-    {
-        if let Some((at, key)) = found {
+        if let Some((at, key)) = value_line(text, line, end, word) {
             return FileError {
                 line: at,
                 field: Some(key),
@@ -1015,6 +1004,25 @@ fn locate(text: &str, e: &toml::de::Error) -> FileError {
         field: e.keys_hint(),
         reason,
     }
+}
+
+/// The line (from `from_line`, before byte `end`) whose value is `word`, or
+/// else contains it (an inline table), with its key.
+fn value_line(text: &str, from_line: usize, end: usize, word: &str) -> Option<(usize, String)> {
+    let region = text.get(line_offset(text, from_line)..end)?;
+    let find = |exact: bool| {
+        region.lines().enumerate().find_map(|(i, l)| {
+            let (key, value) = l.split_once('=')?;
+            let value = value.trim().trim_matches('"');
+            let found = if exact {
+                value == word
+            } else {
+                value.contains(word)
+            };
+            found.then(|| (from_line + i, key.trim().to_owned()))
+        })
+    };
+    find(true).or_else(|| find(false))
 }
 
 trait KeysHint {
@@ -1178,6 +1186,18 @@ l2-eth = { alice = 2500, bob = "1999.9" }
                 "forever",
             ),
             (
+                "do = \"chalenge\"\npending = 0\nplay = \"honest\"\n",
+                5,
+                Some("do"),
+                "unknown variant `chalenge`",
+            ),
+            (
+                "do = \"deposit\"\nuser = \"alice\"\nunits = \"5\"\n",
+                7,
+                Some("units"),
+                "invalid type: string \"5\"",
+            ),
+            (
                 "do = \"withdraw\"\nuser = \"alice\"\nunits = 1\nrepeat = 0\n",
                 8,
                 Some("repeat"),
@@ -1201,6 +1221,12 @@ l2-eth = { alice = 2500, bob = "1999.9" }
         );
         let err = error("name = \"x\"\nactors = [\"alice\"]\n[[step]]\ndo = \"commit\"\n[oops\n");
         assert_eq!(err.line, 5, "{err}");
+    }
+
+    #[test]
+    fn step_headers_may_be_spaced_or_commented() {
+        let text = "name = \"x\"\nactors = []\n\n[[ step ]] # the only one\ndo = \"commit\"\n";
+        assert_eq!(parse(text).unwrap().lines, vec![4]);
     }
 
     #[test]

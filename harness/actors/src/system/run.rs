@@ -213,6 +213,15 @@ async fn check(
         }
     };
 
+    // These are about the action before: without one they would hold vacuously.
+    if before.is_none()
+        && (expect.reverts.is_some() || expect.gas_below.is_some() || expect.tx_gas_below.is_some())
+    {
+        return Err(
+            "reverts, gas-below and tx-gas-below are about the action before, and there is none"
+                .into(),
+        );
+    }
     if let Some(name) = &expect.reverts {
         let refused = before.map(|b| b.refused.clone()).unwrap_or_default();
         let found = if refused.is_empty() {

@@ -73,6 +73,9 @@ pub struct World {
     pub transcript: Vec<String>,
     /// The custom errors the last action's calls were refused with, as predicted.
     pub refused: Vec<String>,
+    /// Whether L1 stamps each block exactly one second after the last (anvil),
+    /// so that times are predicted to the second.
+    pub(super) exact_time: bool,
     /// How often each kind of event happened, over every case run: what
     /// the histories reached.
     pub coverage: BTreeMap<String, u64>,
@@ -176,6 +179,7 @@ impl World {
             stale: false,
             transcript: Vec::new(),
             refused: Vec::new(),
+            exact_time: l1 == L1Kind::Anvil,
             coverage: BTreeMap::new(),
         })
     }

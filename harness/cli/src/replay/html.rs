@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use bulwark_chain::replay::{EngineRun, GameReplay, MoveKind};
 
-use super::{eth, node_name, short};
+use super::{eth, node_name, short, steps};
 
 const WIDTH: f64 = 1000.0;
 const MARGIN: f64 = 150.0;
@@ -62,7 +62,10 @@ challenger's trace (green), the pick is the first that does not (red), and the l
 }
 
 fn section(out: &mut String, g: &GameReplay) {
-    let gas: u64 = g.moves.iter().map(|m| m.gas).sum();
+    let gas = g
+        .moves
+        .iter()
+        .fold(0u64, |sum, m| sum.saturating_add(m.gas));
     let _ = write!(
         out,
         r#"<h2 id="game-{id}">Game {id} against batch {batch}: <span class="won">{status}</span></h2>
@@ -79,12 +82,12 @@ fn section(out: &mut String, g: &GameReplay) {
         status = escape(&g.status),
         challenger = g.challenger,
         defender = g.defender,
-        bond = eth(&g.bond),
-        stake = eth(&g.stake),
+        bond = escape(&eth(&g.bond)),
+        stake = escape(&eth(&g.stake)),
         trace_root = g.trace_root,
         state_root = g.state_root,
         depth = g.trace_depth,
-        steps = 1u64 << g.trace_depth,
+        steps = steps(g.trace_depth),
         clock = g.clock,
         epoch = g.epoch,
         moves = g.moves.len(),
@@ -123,11 +126,7 @@ fn section(out: &mut String, g: &GameReplay) {
             pre = s.pre_root,
             post = s.post_root,
             claimed = s.claimed,
-            verdict = if s.claimed == s.post_root {
-                "the claim holds"
-            } else {
-                "the claim is false"
-            },
+            verdict = escape(&s.verdict),
         );
     }
 }
@@ -248,15 +247,17 @@ fn svg(out: &mut String, g: &GameReplay) {
         let levels = children.len().max(1).trailing_zeros();
         let depth = 63 - position.max(&1).leading_zeros() + levels;
         let picked = picks.get(row).copied();
-        let first = (position << levels) ^ (1u64 << depth);
-        let span = 1u64 << g.trace_depth.saturating_sub(depth);
+        let first = (position << levels) ^ (1u64 << depth.min(63));
+        let span = 1u64 << g.trace_depth.saturating_sub(depth).min(63);
         let _ = writeln!(
             out,
             r#"<text class="label" x="8" y="{}">depth {depth}</text><text class="label" x="8" y="{}">steps {}–{}</text>"#,
             y + 11.0,
             y + 26.0,
-            first * span,
-            (first + children.len() as u64) * span - 1
+            first.saturating_mul(span),
+            (first + children.len() as u64)
+                .saturating_mul(span)
+                .saturating_sub(1)
         );
         let mut next = parent;
         for (i, hash) in children.iter().enumerate() {
@@ -286,10 +287,10 @@ fn svg(out: &mut String, g: &GameReplay) {
     }
     if let Some(s) = &g.one_step {
         let y = 20.0 + (reveals.len() + 1) as f64 * ROW;
-        let class = if s.claimed == s.post_root {
-            "leaf-holds"
-        } else {
+        let class = if s.refuted {
             "leaf-false"
+        } else {
+            "leaf-holds"
         };
         let w = 520.0;
         let x = (parent.0 - w / 2.0).clamp(MARGIN, WIDTH - w - 4.0);
@@ -310,11 +311,7 @@ fn svg(out: &mut String, g: &GameReplay) {
             short(&s.claimed),
             x + w / 2.0,
             y + 36.0,
-            if s.claimed == s.post_root {
-                "the claim holds"
-            } else {
-                "the claim is false"
-            }
+            escape(&s.verdict)
         );
     }
     out.push_str("</svg>\n");
@@ -330,7 +327,60 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use alloy::primitives::{Address, B256};
+    use bulwark_chain::replay::{EngineRun, GameReplay, Move, MoveKind, OneStep};
+
+    use super::{escape, page};
+
+    /// A record is a file anyone may hand over: nothing in it becomes markup.
+    #[test]
+    fn a_hostile_record_cannot_put_markup_in_the_page() {
+        let evil = r#"<img src=x onerror="alert(1)">"#;
+        let game = GameReplay {
+            id: 0,
+            batch: 1,
+            epoch: 0,
+            challenger: Address::ZERO,
+            defender: Address::ZERO,
+            trace_root: B256::ZERO,
+            trace_depth: 1,
+            state_root: B256::ZERO,
+            bond: evil.into(),
+            stake: evil.into(),
+            clock: 600,
+            status: evil.into(),
+            resolved: false,
+            moves: vec![Move {
+                by: Address::ZERO,
+                side: evil.into(),
+                tx: B256::ZERO,
+                block: 1,
+                time: 1,
+                gas: 1,
+                kind: MoveKind::Resolve {
+                    status: evil.into(),
+                },
+            }],
+            one_step: Some(OneStep {
+                step: 0,
+                kind: evil.into(),
+                input: evil.into(),
+                pre_root: B256::ZERO,
+                post_root: B256::ZERO,
+                claimed: B256::ZERO,
+                last: false,
+                refuted: false,
+                verdict: evil.into(),
+                engine: EngineRun::Refused {
+                    reason: evil.into(),
+                },
+                witness_bytes: 0,
+            }),
+        };
+        let html = page(evil, &[game]);
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"));
+    }
 
     #[test]
     fn text_from_files_cannot_break_out_of_the_page() {

@@ -100,6 +100,8 @@ async fn replay_games(args: ReplayArgs) -> eyre::Result<()> {
                 .wrap_err_with(|| format!("reading record {}", path.display()))?;
             let record: Record = serde_json::from_str(&text)
                 .wrap_err_with(|| format!("{}: not a scenario run's record", path.display()))?;
+            check_record(&record.games)
+                .map_err(|e| eyre!("{}: not a scenario run's record: {e}", path.display()))?;
             let title = format!(
                 "scenario \"{}\" ({}, {})",
                 record.scenario, record.file, record.l1
@@ -170,7 +172,7 @@ pub(crate) fn short(hash: &B256) -> String {
 /// A node of the trace tree in words: its depth and index, or the step at a leaf.
 pub(crate) fn node_name(position: u64, trace_depth: u32) -> String {
     let depth = 63 - position.max(1).leading_zeros();
-    let index = position ^ (1u64 << depth);
+    let index = position ^ (1u64 << depth.min(63));
     if depth == trace_depth {
         format!("leaf {position} (step {index})")
     } else if depth == 0 {
@@ -178,6 +180,44 @@ pub(crate) fn node_name(position: u64, trace_depth: u32) -> String {
     } else {
         format!("node {position} (depth {depth}, index {index})")
     }
+}
+
+/// How many steps a trace of depth `d` has, in words (a record may claim any depth).
+pub(crate) fn steps(depth: u32) -> String {
+    1u64.checked_shl(depth)
+        .map_or_else(|| format!("2^{depth}"), |n| n.to_string())
+}
+
+/// Refuses a record whose games could not have come from the contracts:
+/// the page and the text do arithmetic on depths and positions.
+fn check_record(games: &[GameReplay]) -> Result<(), String> {
+    for g in games {
+        // A batch carries at most 2^9 records and a trace is a power of two over them.
+        if g.trace_depth > 32 {
+            return Err(format!(
+                "game {}: trace depth {} is out of range",
+                g.id, g.trace_depth
+            ));
+        }
+        for m in &g.moves {
+            if let MoveKind::Reveal {
+                position, children, ..
+            } = &m.kind
+                && (!children.len().is_power_of_two()
+                    || children.len() > 16
+                    || *position == 0
+                    || *position >= 1u64 << g.trace_depth)
+            {
+                return Err(format!(
+                    "game {}: a reveal of {} hashes below position {position} is not a move of a depth-{} trace",
+                    g.id,
+                    children.len(),
+                    g.trace_depth
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Wei as ETH.
@@ -207,7 +247,7 @@ pub fn text(game: &GameReplay) -> String {
         "  trace root {} (depth {}, {} step{}), state root {}; bond {}, stake {}; clock {} s a side",
         short(&game.trace_root),
         game.trace_depth,
-        1u64 << game.trace_depth,
+        steps(game.trace_depth),
         if game.trace_depth == 0 { "" } else { "s" },
         short(&game.state_root),
         eth(&game.bond),
@@ -272,8 +312,15 @@ pub fn text(game: &GameReplay) -> String {
     if let Some(s) = &game.one_step {
         let _ = writeln!(
             out,
-            "  one-step: step {} is a {}: {}",
-            s.step, s.kind, s.input
+            "  one-step: step {} is {} {}: {}",
+            s.step,
+            if s.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            },
+            s.kind,
+            s.input
         );
         let engine = match &s.engine {
             EngineRun::Ran { outcome, post_root } => format!(
@@ -297,14 +344,13 @@ pub fn text(game: &GameReplay) -> String {
             out,
             "    the defender claimed {}: {}",
             short(&s.claimed),
-            if s.claimed == s.post_root {
-                "the claim holds"
-            } else {
-                "the claim is false"
-            }
+            s.verdict
         );
     }
-    let gas: u64 = game.moves.iter().map(|m| m.gas).sum();
+    let gas = game
+        .moves
+        .iter()
+        .fold(0u64, |sum, m| sum.saturating_add(m.gas));
     let _ = writeln!(
         out,
         "  result: {}{}; {} transactions, {gas} gas",
