@@ -60,6 +60,39 @@ impl Clock {
     }
 }
 
+/// `SkipReason` of `contracts/libraries/Types.sol`, in declaration order
+/// (`None`: the step applied).
+pub const SKIP_REASONS: [&str; 19] = [
+    "None",
+    "UnknownKind",
+    "NonZeroPadding",
+    "SignatureLength",
+    "SignatureV",
+    "SignatureR",
+    "SignatureS",
+    "RecoveryFailed",
+    "WrongSigner",
+    "NoSuchAccount",
+    "TokenMismatch",
+    "BadNonce",
+    "NonceExhausted",
+    "Overdraft",
+    "CreditOverflow",
+    "ZeroAmount",
+    "ZeroRecipient",
+    "WithdrawalsFull",
+    "NotOwner",
+];
+
+/// The name of the Solidity `SkipReason` with this code, as the engine
+/// names its reasons (`Unknown` for a code the enum does not have).
+pub fn skip_reason_name(code: u8) -> &'static str {
+    SKIP_REASONS
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or("Unknown")
+}
+
 /// A game's stored state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameView {

@@ -239,7 +239,7 @@ pub async fn read_game<P: Provider>(
                     step: e.step,
                     claimed: e.claimed,
                     post_root: e.postRoot,
-                    reason: skip_name(e.reason).into(),
+                    reason: dispute::skip_reason_name(e.reason).into(),
                     decided: String::new(),
                 }
             }
@@ -404,32 +404,6 @@ fn step_of(m: &Move) -> Option<(u64, B256, B256)> {
         } => Some((step, claimed, post_root)),
         _ => None,
     }
-}
-
-/// The name of the Solidity `SkipReason` with this code (`None`: applied).
-fn skip_name(code: u8) -> &'static str {
-    const NAMES: [&str; 19] = [
-        "None",
-        "UnknownKind",
-        "NonZeroPadding",
-        "SignatureLength",
-        "SignatureV",
-        "SignatureR",
-        "SignatureS",
-        "RecoveryFailed",
-        "WrongSigner",
-        "NoSuchAccount",
-        "TokenMismatch",
-        "BadNonce",
-        "NonceExhausted",
-        "Overdraft",
-        "CreditOverflow",
-        "ZeroAmount",
-        "ZeroRecipient",
-        "WithdrawalsFull",
-        "NotOwner",
-    ];
-    NAMES.get(usize::from(code)).copied().unwrap_or("Unknown")
 }
 
 fn status_name(status: u8) -> String {

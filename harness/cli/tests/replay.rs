@@ -4,34 +4,21 @@
 //! holding the picture of the bisection). The page is kept at
 //! `target/tmp/replay/fraud-challenge.html` for whoever wants to look.
 
+mod common;
+
 use std::{
     fs,
     path::{Path, PathBuf},
     process::Command,
 };
 
+use common::{bulwark, root};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn out_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("replay");
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn bulwark(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .output()
-        .expect("run bulwark");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Chromium as the machine's probe runs it: headless, no sandbox (root), no

@@ -3,18 +3,16 @@
 //! process; a failed expectation names its step and line; a malformed file is
 //! refused in one line naming the line and field, and nothing runs.
 
+mod common;
+
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::Command,
 };
 
 use bulwark_chain::node::L1Kind;
+use common::{bulwark, root};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn shipped() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(root().join("scenarios"))
@@ -24,18 +22,6 @@ fn shipped() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-fn bulwark(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .output()
-        .expect("run bulwark");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn run_json(file: &Path, l1: L1Kind) -> (bool, Value, String) {

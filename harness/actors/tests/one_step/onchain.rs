@@ -7,32 +7,9 @@ use alloy::providers::DynProvider;
 use bulwark_chain::bindings::OneStepVerifier::{
     self, OneStepVerifierErrors, OneStepVerifierInstance,
 };
+use bulwark_chain::dispute::SKIP_REASONS;
 use bulwark_engine::witness::verify_step_outcome;
 use bulwark_engine::{Domain, Outcome, StepAnchor, StepWitness, WitnessError};
-
-/// `SkipReason` of `contracts/libraries/Types.sol`, in declaration order;
-/// `None` (applied) is spelt as the engine spells it.
-const SOLIDITY_REASONS: [&str; 19] = [
-    "applied",
-    "UnknownKind",
-    "NonZeroPadding",
-    "SignatureLength",
-    "SignatureV",
-    "SignatureR",
-    "SignatureS",
-    "RecoveryFailed",
-    "WrongSigner",
-    "NoSuchAccount",
-    "TokenMismatch",
-    "BadNonce",
-    "NonceExhausted",
-    "Overdraft",
-    "CreditOverflow",
-    "ZeroAmount",
-    "ZeroRecipient",
-    "WithdrawalsFull",
-    "NotOwner",
-];
 
 /// What one side made of a step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,10 +99,12 @@ impl Verifier {
         );
         match call.call().await {
             Ok(ret) => {
-                let outcome = SOLIDITY_REASONS.get(usize::from(ret.reason)).map_or_else(
-                    || format!("SkipReason({})", ret.reason),
-                    |name| (*name).to_owned(),
-                );
+                // The engine spells `None` as "applied".
+                let outcome = match SKIP_REASONS.get(usize::from(ret.reason)) {
+                    Some(&"None") => "applied".to_owned(),
+                    Some(name) => (*name).to_owned(),
+                    None => format!("SkipReason({})", ret.reason),
+                };
                 Ok(Verdict::Ran {
                     post_root: ret.postRoot,
                     outcome,

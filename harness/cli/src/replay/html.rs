@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use bulwark_chain::replay::{EngineRun, GameReplay, MoveKind};
 
-use super::{eth, node_name, short, steps};
+use super::{describe, eth, node_name, short, steps};
 
 const WIDTH: f64 = 1000.0;
 const MARGIN: f64 = 150.0;
@@ -137,55 +137,13 @@ fn moves(out: &mut String, g: &GameReplay) {
         "<table class=\"moves\">\n<tr><th>#</th><th>time</th><th>side</th><th>move</th><th>gas</th><th>tx</th></tr>\n",
     );
     for (i, m) in g.moves.iter().enumerate() {
-        let what = match &m.kind {
-            MoveKind::Open => "opens the game, posting the bond".to_owned(),
-            MoveKind::Reveal {
-                position,
-                children,
-                clock_left,
-            } => format!(
-                "reveals {} hashes below {} ({clock_left} s left)",
-                children.len(),
-                node_name(*position, g.trace_depth)
-            ),
-            MoveKind::Pick {
-                position,
-                child,
-                node,
-                pre_root,
-                clock_left,
-            } => format!(
-                "picks child {child}: {} <code>{}</code>, agreed pre-root <code>{}</code> ({clock_left} s left)",
-                node_name(*position, g.trace_depth),
-                short(node),
-                short(pre_root)
-            ),
-            MoveKind::Step {
-                step,
-                post_root,
-                claimed,
-                reason,
-                decided,
-            } => format!(
-                "one-step of step {step}: <code>{}</code> ({}) against the claimed <code>{}</code> → {}",
-                short(post_root),
-                if reason == "None" {
-                    "applied".to_owned()
-                } else {
-                    format!("skipped: {}", escape(reason))
-                },
-                short(claimed),
-                escape(decided)
-            ),
-            MoveKind::Timeout { loser, decided } => format!(
-                "timeout: the {} ran out of time → {}",
-                escape(loser),
-                escape(decided)
-            ),
-            MoveKind::Resolve { status } => {
-                format!("resolves it through the Rollup: {}", escape(status))
-            }
-        };
+        let what = describe(
+            &m.kind,
+            g.trace_depth,
+            &|hash| format!("<code>{}</code>", short(hash)),
+            &escape,
+        )
+        .replace("->", "→");
         let _ = writeln!(
             out,
             "<tr class=\"move\"><td>{}</td><td class=\"nowrap\">t+{} s</td><td>{}<br><code>{}</code></td><td>{what}</td><td>{}</td><td><code>{}</code></td></tr>",

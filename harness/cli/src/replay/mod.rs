@@ -232,6 +232,67 @@ pub(crate) fn eth(wei: &str) -> String {
     }
 }
 
+/// A move in words. `hash` renders a hash and `text` any string taken from
+/// the record, so that the page can mark up and escape what the terminal
+/// prints as is.
+pub(crate) fn describe(
+    kind: &MoveKind,
+    trace_depth: u32,
+    hash: &dyn Fn(&B256) -> String,
+    text: &dyn Fn(&str) -> String,
+) -> String {
+    match kind {
+        MoveKind::Open => "opens the game with the bond".to_owned(),
+        MoveKind::Reveal {
+            position,
+            children,
+            clock_left,
+        } => format!(
+            "reveals {} hashes below {}: [{}] ({clock_left} s left)",
+            children.len(),
+            node_name(*position, trace_depth),
+            children.iter().map(hash).collect::<Vec<_>>().join(", ")
+        ),
+        MoveKind::Pick {
+            position,
+            child,
+            node,
+            pre_root,
+            clock_left,
+        } => format!(
+            "picks child {child} -> {} ({}), agreed pre-root {} ({clock_left} s left)",
+            node_name(*position, trace_depth),
+            hash(node),
+            hash(pre_root)
+        ),
+        MoveKind::Step {
+            step,
+            claimed,
+            post_root,
+            reason,
+            decided,
+        } => format!(
+            "runs the one-step of step {step}: post-root {} ({}) against the claimed {} -> {}",
+            hash(post_root),
+            if reason == "None" {
+                "applied".to_owned()
+            } else {
+                format!("skipped: {}", text(reason))
+            },
+            hash(claimed),
+            text(decided)
+        ),
+        MoveKind::Timeout { loser, decided } => format!(
+            "claims the timeout: the {} ran out of time -> {}",
+            text(loser),
+            text(decided)
+        ),
+        MoveKind::Resolve { status } => {
+            format!("resolves it through the Rollup: {}", text(status))
+        }
+    }
+}
+
 /// A game as text, one move per line.
 pub fn text(game: &GameReplay) -> String {
     use std::fmt::Write as _;
@@ -255,51 +316,9 @@ pub fn text(game: &GameReplay) -> String {
         game.clock
     );
     for (i, m) in game.moves.iter().enumerate() {
-        let what = match &m.kind {
-            MoveKind::Open => "opens the game with the bond".to_owned(),
-            MoveKind::Reveal {
-                position,
-                children,
-                clock_left,
-            } => format!(
-                "reveals {} hashes below {}: [{}] ({clock_left} s left)",
-                children.len(),
-                node_name(*position, game.trace_depth),
-                children.iter().map(short).collect::<Vec<_>>().join(", ")
-            ),
-            MoveKind::Pick {
-                position,
-                child,
-                node,
-                pre_root,
-                clock_left,
-            } => format!(
-                "picks child {child} -> {} ({}), agreed pre-root {} ({clock_left} s left)",
-                node_name(*position, game.trace_depth),
-                short(node),
-                short(pre_root)
-            ),
-            MoveKind::Step {
-                step,
-                claimed,
-                post_root,
-                reason,
-                decided,
-            } => format!(
-                "runs the one-step of step {step}: post-root {} ({}) against the claimed {} -> {decided}",
-                short(post_root),
-                if reason == "None" {
-                    "applied".to_owned()
-                } else {
-                    format!("skipped: {reason}")
-                },
-                short(claimed)
-            ),
-            MoveKind::Timeout { loser, decided } => {
-                format!("claims the timeout: the {loser} ran out of time -> {decided}")
-            }
-            MoveKind::Resolve { status } => format!("resolves it through the Rollup: {status}"),
-        };
+        let what = describe(&m.kind, game.trace_depth, &|hash| short(hash), &|text| {
+            text.to_owned()
+        });
         let _ = writeln!(
             out,
             "  {:>2}. t+{:<5} {:<10} {what} ({} gas)",
