@@ -189,6 +189,41 @@ async fn account_of(service: &Service, owner: Address) -> u32 {
     v["accounts"][0]["index"].as_u64().unwrap() as u32
 }
 
+/// A fresh L1 with the suite deployed, a sequencer process committing a
+/// batch a second, and alice (dev key 2) and bob (dev key 3) each holding an
+/// L2 account funded with the ETH given.
+struct Funded {
+    /// Held: the L1 stops when it drops.
+    _node: L1Node,
+    rpc: String,
+    dir: PathBuf,
+    d: Deployment,
+    service: Service,
+    alice: u32,
+    bob: u32,
+}
+
+async fn funded(kind: L1Kind, name: &str, alice_eth: u128, bob_eth: u128) -> Funded {
+    let node = L1Node::start(kind).await.unwrap();
+    let rpc = node.endpoint();
+    let dir = scratch(name);
+    let d = deploy(&rpc, &dir);
+    let service = Service::start(&rpc, &dir, 1);
+    deposit(&rpc, &d, 2, alice_eth).await;
+    deposit(&rpc, &d, 3, bob_eth).await;
+    let alice = account_of(&service, signer(2).address()).await;
+    let bob = account_of(&service, signer(3).address()).await;
+    Funded {
+        _node: node,
+        rpc,
+        dir,
+        d,
+        service,
+        alice,
+        bob,
+    }
+}
+
 fn transfer_message(from: u32, to: u32, amount: u128, nonce: u32) -> Value {
     json!({ "from": from, "to": to, "token": 0, "amount": amount.to_string(), "fee": "0", "nonce": nonce })
 }
@@ -241,15 +276,15 @@ async fn a_transfer_signed_by_cast_is_executed_and_committed_on_hardhat() {
 }
 
 async fn a_transfer_signed_by_cast_is_executed_and_committed(kind: L1Kind) {
-    let node = L1Node::start(kind).await.unwrap();
-    let rpc = node.endpoint();
-    let dir = scratch("cast");
-    let d = deploy(&rpc, &dir);
-    let service = Service::start(&rpc, &dir, 1);
-    deposit(&rpc, &d, 2, 2).await;
-    deposit(&rpc, &d, 3, 1).await;
-    let alice = account_of(&service, signer(2).address()).await;
-    let bob = account_of(&service, signer(3).address()).await;
+    let Funded {
+        _node,
+        rpc,
+        dir,
+        d,
+        service,
+        alice,
+        bob,
+    } = funded(kind, "cast", 2, 1).await;
 
     // The wallet builds its typed data from the API's types and domain.
     let (status, mut typed) = service.get("/v1/eip712").await;
@@ -397,15 +432,15 @@ async fn bad_requests_are_named_and_nothing_is_queued() {
 
 #[tokio::test]
 async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
-    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
-    let rpc = node.endpoint();
-    let dir = scratch("kill");
-    let d = deploy(&rpc, &dir);
-    let service = Service::start(&rpc, &dir, 1);
-    deposit(&rpc, &d, 2, 3).await;
-    deposit(&rpc, &d, 3, 1).await;
-    let alice = account_of(&service, signer(2).address()).await;
-    let bob = account_of(&service, signer(3).address()).await;
+    let Funded {
+        _node,
+        rpc,
+        dir,
+        d,
+        service,
+        alice,
+        bob,
+    } = funded(L1Kind::Anvil, "kill", 3, 1).await;
     let submit = |service: &Service, nonce: u32| {
         let api = service.api.clone();
         let d = d.clone();
@@ -500,15 +535,15 @@ async fn a_killed_sequencer_restarts_with_every_accepted_transaction() {
 
 #[tokio::test]
 async fn a_reorg_that_drops_a_commit_puts_its_transactions_back() {
-    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
-    let rpc = node.endpoint();
-    let dir = scratch("reorg");
-    let d = deploy(&rpc, &dir);
-    let service = Service::start(&rpc, &dir, 1);
-    deposit(&rpc, &d, 2, 1).await;
-    deposit(&rpc, &d, 3, 1).await;
-    let alice = account_of(&service, signer(2).address()).await;
-    let bob = account_of(&service, signer(3).address()).await;
+    let Funded {
+        _node,
+        rpc,
+        dir: _,
+        d,
+        service,
+        alice,
+        bob,
+    } = funded(L1Kind::Anvil, "reorg", 1, 1).await;
     let body = signed_transfer(&d, 2, (alice, bob), ETH / 4, 0).await;
     let (code, accepted) = service.post(&body).await;
     assert_eq!(code, 202, "{accepted}");
@@ -703,15 +738,15 @@ impl Drop for ProxyGuard {
 /// once the account can pay.
 #[tokio::test]
 async fn a_skipped_transaction_can_be_sent_again() {
-    let node = L1Node::start(L1Kind::Anvil).await.unwrap();
-    let rpc = node.endpoint();
-    let dir = scratch("skipped");
-    let d = deploy(&rpc, &dir);
-    let service = Service::start(&rpc, &dir, 1);
-    deposit(&rpc, &d, 2, 1).await;
-    deposit(&rpc, &d, 3, 1).await;
-    let alice = account_of(&service, signer(2).address()).await;
-    let bob = account_of(&service, signer(3).address()).await;
+    let Funded {
+        _node,
+        rpc,
+        dir,
+        d,
+        service,
+        alice,
+        bob,
+    } = funded(L1Kind::Anvil, "skipped", 1, 1).await;
     service.kill();
 
     let service = Service::start(&rpc, &dir, 3_600);
