@@ -30,11 +30,21 @@ pub fn bulwark(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
     )
 }
 
-/// A child process, killed and reaped on drop.
+/// A child process, stopped and reaped on drop: SIGTERM first, so that a
+/// `bulwark devnet` stops the L1 it started (SIGKILL would orphan it), then
+/// SIGKILL if it is still running after 10 s.
 pub struct Guard(pub Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        for _ in 0..100 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
